@@ -1,0 +1,61 @@
+# The two commands: `make run` and `make test`. Each sets itself up (venv, install, migrate, seed).
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format bench venv migrate seed worker clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (apt-get install python3.11 python3.11-venv)"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+migrate: venv
+	$(PY) manage.py ensure_database
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py load_reference_data
+	$(PY) manage.py seed_demo
+
+# The portal on http://$(HOST):$(PORT). With CELERY_BROKER_URL set, a Celery worker and beat run
+# beside it and stop with it.
+run: seed
+	@if [ -n "$$CELERY_BROKER_URL" ]; then \
+	  echo "Starting a Celery worker and beat on $$CELERY_BROKER_URL"; \
+	  $(VENV)/bin/celery -A portal worker --beat --loglevel=INFO --concurrency=2 \
+	    --schedule=var/celerybeat-schedule & WORKER=$$!; \
+	  trap "kill $$WORKER 2>/dev/null" EXIT INT TERM; \
+	  $(PY) manage.py runserver $(HOST):$(PORT); \
+	else \
+	  echo "No CELERY_BROKER_URL: Celery tasks run in-process (eager)."; \
+	  $(PY) manage.py runserver $(HOST):$(PORT); \
+	fi
+
+worker: venv
+	$(VENV)/bin/celery -A portal worker --beat --loglevel=INFO --schedule=var/celerybeat-schedule
+
+test: venv
+	@if [ -n "$$DATABASE_URL" ]; then $(PY) manage.py ensure_database >/dev/null; fi
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: venv
+	$(PY) bench/run.py
+
+clean:
+	rm -rf var/portal.sqlite3 var/staticfiles var/mail

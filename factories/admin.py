@@ -1,0 +1,108 @@
+"""Admins edit the catalogue here: factories with their systems and sources inline, history kept."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import AIFactory, Source, System
+
+
+class FactorySourceInline(admin.TabularInline):
+    model = Source
+    fk_name = "factory"
+    fields = ["url", "confidence", "note"]
+    extra = 0
+
+
+class SystemSourceInline(FactorySourceInline):
+    fk_name = "system"
+
+
+class SystemInline(admin.StackedInline):
+    model = System
+    extra = 0
+    show_change_link = True
+    fields = [
+        ("name", "slug"),
+        ("kind", "origin", "status"),
+        ("accelerator", "accelerator_count"),
+        "allocatable_gpu_hours_per_year",
+    ]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(AIFactory)
+class AIFactoryAdmin(SimpleHistoryAdmin):
+    list_display = ["display_name", "city", "country", "wave", "selected_on", "system_count"]
+    list_filter = ["country", "wave", "systems__kind", "systems__status"]
+    search_fields = ["name", "short_name", "city", "host_entity", "systems__name"]
+    prepopulated_fields = {"slug": ["short_name"]}
+    inlines = [SystemInline, FactorySourceInline]
+    fieldsets = [
+        (None, {"fields": ["name", "short_name", "slug", "description", "website"]}),
+        ("Where", {"fields": ["city", "location_note", "country", "host_entity", "partners"]}),
+        ("Selection", {"fields": ["wave", "selected_on", "services_note", "funding_notes"]}),
+    ]
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        return super().get_queryset(request).annotate(_system_count=Count("systems"))
+
+    @admin.display(description="Systems", ordering="_system_count")
+    def system_count(self, factory: AIFactory) -> int:
+        return factory._system_count
+
+
+@admin.register(System)
+class SystemAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "name",
+        "factory",
+        "kind",
+        "status",
+        "accelerator_count",
+        "allocatable_gpu_hours_per_year",
+    ]
+    list_filter = ["kind", "status", "origin", "factory__country", "factory__wave", "factory"]
+    list_select_related = ["factory"]
+    search_fields = ["name", "vendor", "accelerator", "factory__name", "factory__city"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["factory"]
+    inlines = [SystemSourceInline]
+    fieldsets = [
+        (None, {"fields": ["factory", "name", "slug", "kind", "origin", "status", "notes"]}),
+        (
+            "Hardware",
+            {
+                "fields": [
+                    "vendor",
+                    "accelerator",
+                    ("accelerator_count", "accelerator_count_is_minimum"),
+                    "nodes",
+                    "peak_pflops",
+                    ("ai_exaflops_training", "ai_exaflops_inference"),
+                ]
+            },
+        ),
+        (
+            "Availability",
+            {
+                "fields": [
+                    ("available_from", "available_from_precision"),
+                    "available_from_note",
+                    "allocatable_gpu_hours_per_year",
+                ]
+            },
+        ),
+    ]
+
+
+@admin.register(Source)
+class SourceAdmin(SimpleHistoryAdmin):
+    list_display = ["url", "confidence", "factory", "system", "note"]
+    list_filter = ["confidence"]
+    list_select_related = ["factory", "system"]
+    search_fields = ["url", "note"]
+    autocomplete_fields = ["factory", "system"]

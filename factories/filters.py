@@ -1,0 +1,65 @@
+"""Filters of the catalogue, shared by the HTML list and the API. Bad values give a 400."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django_countries import countries
+
+from .models import AIFactory, System
+
+
+class FactoryFilter(django_filters.FilterSet):
+    country = django_filters.ChoiceFilter(
+        choices=lambda: list(countries), label="Country", empty_label="Any country"
+    )
+    wave = django_filters.NumberFilter(min_value=1, label="Selection wave")
+    kind = django_filters.ChoiceFilter(
+        field_name="systems__kind",
+        choices=System.Kind.choices,
+        label="System kind",
+        empty_label="Any kind",
+        distinct=True,
+    )
+    status = django_filters.ChoiceFilter(
+        field_name="systems__status",
+        choices=System.Status.choices,
+        label="System status",
+        empty_label="Any status",
+        distinct=True,
+    )
+    accelerator = django_filters.CharFilter(
+        field_name="systems__accelerator",
+        lookup_expr="icontains",
+        label="Accelerator",
+        max_length=100,
+        distinct=True,
+    )
+    q = django_filters.CharFilter(method="search", label="Search", max_length=100)
+
+    class Meta:
+        model = AIFactory
+        fields = ["country", "wave", "kind", "status", "accelerator", "q"]
+
+    def search(self, queryset: QuerySet[AIFactory], name: str, value: str) -> QuerySet[AIFactory]:
+        return queryset.filter(
+            Q(name__icontains=value)
+            | Q(short_name__icontains=value)
+            | Q(city__icontains=value)
+            | Q(host_entity__icontains=value)
+        )
+
+
+class SystemFilter(django_filters.FilterSet):
+    factory = django_filters.CharFilter(field_name="factory__slug", label="Factory (slug)")
+    country = django_filters.ChoiceFilter(
+        field_name="factory__country", choices=lambda: list(countries), label="Country"
+    )
+    kind = django_filters.ChoiceFilter(choices=System.Kind.choices)
+    status = django_filters.ChoiceFilter(choices=System.Status.choices)
+    origin = django_filters.ChoiceFilter(choices=System.Origin.choices)
+    accelerator = django_filters.CharFilter(lookup_expr="icontains", max_length=100)
+
+    class Meta:
+        model = System
+        fields = ["factory", "country", "kind", "status", "origin", "accelerator"]

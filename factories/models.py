@@ -1,0 +1,230 @@
+"""The catalogue: AI Factories, their systems, and where each published fact comes from.
+
+Every figure that was not published is stored as NULL and shown as "not yet published", never
+as 0. Vendor "AI exaflops" (low precision) are kept apart from FP64 peak petaflops.
+"""
+
+from __future__ import annotations
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
+
+from portal.models import TimeStampedModel
+
+
+class AIFactory(TimeStampedModel):
+    name = models.CharField(max_length=200, unique=True)
+    short_name = models.CharField(
+        max_length=60, blank=True, help_text="How the factory is usually called, e.g. 'LUMI AIF'."
+    )
+    slug = models.SlugField(max_length=60, unique=True)
+    city = models.CharField(max_length=120)
+    location_note = models.CharField(
+        max_length=255, blank=True, help_text="Where the machines stand when not in the city."
+    )
+    country = CountryField()
+    host_entity = models.CharField(max_length=255)
+    partners = models.TextField(
+        blank=True, help_text="Partner countries and organisations, one per line."
+    )
+    wave = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1)], help_text="Selection wave (1 = the first seven)."
+    )
+    selected_on = models.DateField(null=True, blank=True)
+    website = models.URLField(blank=True)
+    description = models.TextField(blank=True)
+    funding_notes = models.TextField(blank=True)
+    services_note = models.TextField(blank=True, help_text="When the factory's services started.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["wave", "name"]
+        verbose_name = "AI Factory"
+        verbose_name_plural = "AI Factories"
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.short_name or self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("factories:factory-detail", kwargs={"slug": self.slug})
+
+    @property
+    def partner_list(self) -> list[str]:
+        return [line.strip() for line in self.partners.splitlines() if line.strip()]
+
+
+class System(TimeStampedModel):
+    class Kind(models.TextChoices):
+        SUPERCOMPUTER = "supercomputer", "AI-optimised supercomputer"
+        EXPERIMENTAL = "experimental_platform", "Experimental platform"
+
+    class Origin(models.TextChoices):
+        NEW = "new", "New system"
+        UPGRADE = "upgrade", "Upgrade of an existing system"
+        EXISTING = "existing", "Existing system"
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        PROCUREMENT = "procurement", "Procurement"
+        INSTALLING = "installing", "Installing"
+        OPERATIONAL = "operational", "Operational"
+        RETIRED = "retired", "Retired"
+
+    class DatePrecision(models.TextChoices):
+        DAY = "day", "Day"
+        MONTH = "month", "Month"
+        YEAR = "year", "Year"
+
+    factory = models.ForeignKey(AIFactory, on_delete=models.PROTECT, related_name="systems")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    kind = models.CharField(max_length=32, choices=Kind.choices, default=Kind.SUPERCOMPUTER)
+    origin = models.CharField(max_length=16, choices=Origin.choices, default=Origin.NEW)
+    status = models.CharField(
+        max_length=16,
+        choices=Status.choices,
+        blank=True,
+        help_text="Empty while the status has not been published.",
+    )
+    vendor = models.CharField(max_length=500, blank=True)
+    accelerator = models.CharField(
+        max_length=500, blank=True, help_text="Accelerator model, e.g. 'NVIDIA GB200 NVL4'."
+    )
+    accelerator_count = models.PositiveIntegerField(null=True, blank=True)
+    accelerator_count_is_minimum = models.BooleanField(
+        default=False, help_text="The published figure is a lower bound ('more than …')."
+    )
+    nodes = models.PositiveIntegerField(null=True, blank=True)
+    peak_pflops = models.DecimalField(
+        "peak FP64 PFlop/s",
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="Double-precision peak. Never put vendor 'AI exaflops' here.",
+    )
+    ai_exaflops_training = models.DecimalField(
+        "AI exaflops (training)",
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="Vendor low-precision AI throughput for training.",
+    )
+    ai_exaflops_inference = models.DecimalField(
+        "AI exaflops (inference)",
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="Vendor low-precision AI throughput for inference.",
+    )
+    available_from = models.DateField(null=True, blank=True)
+    available_from_precision = models.CharField(
+        max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    available_from_note = models.CharField(max_length=500, blank=True)
+    allocatable_gpu_hours_per_year = models.PositiveBigIntegerField(
+        "allocatable GPU-hours per year",
+        null=True,
+        blank=True,
+        help_text="What the portal may award on this system each year. Empty: not yet published.",
+    )
+    notes = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["factory__wave", "factory__name", "kind", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["factory", "name"], name="system_unique_name_per_factory"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["supercomputer", "experimental_platform"]),
+                name="system_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=[
+                        "",
+                        "planned",
+                        "procurement",
+                        "installing",
+                        "operational",
+                        "retired",
+                    ]
+                ),
+                name="system_status_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "status"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("factories:system-detail", kwargs={"slug": self.slug})
+
+    @property
+    def available_from_display(self) -> str:
+        if self.available_from is None:
+            return ""
+        if self.available_from_precision == self.DatePrecision.YEAR:
+            return f"{self.available_from:%Y}"
+        if self.available_from_precision == self.DatePrecision.MONTH:
+            return f"{self.available_from:%B %Y}"
+        return f"{self.available_from:%-d %B %Y}"
+
+
+class Source(TimeStampedModel):
+    """Where a published fact about a factory or a system comes from."""
+
+    class Confidence(models.TextChoices):
+        SOLID = "solid", "Solid (two or more independent sources, or the official body)"
+        MEDIUM = "medium", "Medium (one credible source)"
+        WEAK = "weak", "Weak (one low-quality source, or sources disagree)"
+        UNRATED = "unrated", "Not rated"
+
+    factory = models.ForeignKey(
+        AIFactory, on_delete=models.CASCADE, null=True, blank=True, related_name="sources"
+    )
+    system = models.ForeignKey(
+        System, on_delete=models.CASCADE, null=True, blank=True, related_name="sources"
+    )
+    url = models.URLField("URL", max_length=600)
+    confidence = models.CharField(
+        max_length=8, choices=Confidence.choices, default=Confidence.UNRATED
+    )
+    note = models.CharField(max_length=500, blank=True, help_text="Which fact it supports.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(factory__isnull=False) & Q(system__isnull=True))
+                | (Q(factory__isnull=True) & Q(system__isnull=False)),
+                name="source_belongs_to_factory_xor_system",
+            ),
+            models.UniqueConstraint(
+                fields=["factory", "url"], name="source_unique_url_per_factory"
+            ),
+            models.UniqueConstraint(fields=["system", "url"], name="source_unique_url_per_system"),
+        ]
+
+    def __str__(self) -> str:
+        return self.url

@@ -1,0 +1,30 @@
+"""The error shapes of the API, for the OpenAPI schema (see portal.api.exception_handler)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from rest_framework import serializers
+
+ErrorSerializer = inline_serializer(
+    name="Error",
+    fields={
+        "detail": serializers.CharField(),
+        "code": serializers.CharField(),
+    },
+)
+ValidationErrorSerializer = inline_serializer(
+    name="ValidationError",
+    fields={
+        "detail": serializers.CharField(),
+        "code": serializers.CharField(),
+        "errors": serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
+    },
+)
+
+ERROR_400 = OpenApiResponse(
+    ValidationErrorSerializer, description="Invalid input; `errors` names each bad field."
+)
+ERROR_401 = OpenApiResponse(ErrorSerializer, description="Not signed in.")
+ERROR_403 = OpenApiResponse(ErrorSerializer, description="Signed in, but not allowed.")
+ERROR_404 = OpenApiResponse(ErrorSerializer, description="No such object, or not visible to you.")
+ERROR_503 = OpenApiResponse(ErrorSerializer, description="The database is unreachable.")

@@ -1,0 +1,57 @@
+"""Turns a database outage into a clear 503 instead of a stack trace or a 500."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+
+logger = logging.getLogger(__name__)
+
+UNAVAILABLE_MESSAGE = (
+    "The portal's database cannot be reached right now. Nothing was changed; "
+    "please try again in a few minutes."
+)
+
+
+def _is_outage(exc: BaseException) -> bool:
+    # OperationalError covers a refused or dropped connection; psycopg's pool raises
+    # PoolTimeout, which Django wraps as OperationalError too.
+    return isinstance(exc, OperationalError | InterfaceError) or (
+        isinstance(exc, DatabaseError) and "connection" in str(exc).lower()
+    )
+
+
+def unavailable_response(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/") or request.path == "/healthz":
+        response: HttpResponse = JsonResponse(
+            {"detail": UNAVAILABLE_MESSAGE, "code": "database_unavailable"}, status=503
+        )
+    else:
+        html = render_to_string("503.html", {"message": UNAVAILABLE_MESSAGE})
+        response = HttpResponse(html, status=503)
+    response["Retry-After"] = "60"
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            return self.get_response(request)
+        except Exception as exc:
+            if _is_outage(exc):
+                logger.error("Database unavailable while serving %s: %s", request.path, exc)
+                return unavailable_response(request)
+            raise
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if _is_outage(exception):
+            logger.error("Database unavailable while serving %s: %s", request.path, exception)
+            return unavailable_response(request)
+        return None

@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from . import views
+
+admin.site.site_header = "AI Factory access portal: administration"
+admin.site.site_title = "AI Factory portal admin"
+
+urlpatterns = [
+    path("", include("factories.urls")),
+    path("healthz", views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("portal.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+if settings.PORTAL_BENCH:
+    urlpatterns.append(path("bench/baseline/", views.bench_baseline, name="bench-baseline"))
+
+handler404 = "portal.views.page_not_found"
+handler500 = "portal.views.server_error"
