@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from access_requests import apis as applications
 from factories import apis as catalogue
 
 app_name = "api"
@@ -11,4 +12,26 @@ urlpatterns = [
     path("factories/<slug:slug>/", catalogue.FactoryDetailApi.as_view(), name="factory-detail"),
     path("systems/", catalogue.SystemListApi.as_view(), name="system-list"),
     path("systems/<slug:slug>/", catalogue.SystemDetailApi.as_view(), name="system-detail"),
+    path("access-modes/", applications.AccessModeListApi.as_view(), name="access-mode-list"),
+    path(
+        "organisations/",
+        applications.OrganisationListCreateApi.as_view(),
+        name="organisation-list",
+    ),
+    path("applications/", applications.ApplicationListCreateApi.as_view(), name="application-list"),
+    path(
+        "applications/<int:pk>/",
+        applications.ApplicationDetailApi.as_view(),
+        name="application-detail",
+    ),
+    path(
+        "applications/<int:pk>/submit/",
+        applications.ApplicationSubmitApi.as_view(),
+        name="application-submit",
+    ),
+    path(
+        "applications/<int:pk>/withdraw/",
+        applications.ApplicationWithdrawApi.as_view(),
+        name="application-withdraw",
+    ),
 ]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AccessRequestsConfig(AppConfig):
+    name = "access_requests"
+    verbose_name = "Applications"

@@ -1,0 +1,69 @@
+"""Reads of applications and who may see what. Views and APIs never build their own filter.
+
+An applicant sees their own applications and those of organisations they represent (read-only
+for a representative). Anybody else gets a 404, never a 403: they cannot learn it exists.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from .models import AccessMode, Application, ApplicationEvent, Membership, Organisation
+
+
+def _visible_to_applicant(user) -> Q:
+    represented = Membership.objects.filter(user=user, role=Membership.Role.REPRESENTATIVE).values(
+        "organisation_id"
+    )
+    return Q(applicant=user) | Q(organisation_id__in=represented)
+
+
+def application_list_for_applicant(*, user) -> QuerySet[Application]:
+    """The applications `user` may follow, newest first, with what lists show: one query."""
+    if not user.is_authenticated:
+        return Application.objects.none()
+    return (
+        Application.objects.filter(_visible_to_applicant(user))
+        .select_related("organisation", "access_mode", "system__factory")
+        .order_by("-updated_at", "-pk")
+    )
+
+
+def application_get_for_applicant(*, user, pk: int) -> Application:
+    """One application with its timeline (applicant-facing events only), team and attachments."""
+    queryset = application_list_for_applicant(user=user).prefetch_related(
+        Prefetch(
+            "events",
+            queryset=ApplicationEvent.objects.filter(internal=False).select_related("actor"),
+            to_attr="public_events",
+        ),
+        "team_members",
+        "attachments",
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+def application_get_for_owner(*, user, pk: int) -> Application:
+    """An application `user` may change: only its applicant. Others get a 404."""
+    if not user.is_authenticated:
+        return get_object_or_404(Application.objects.none(), pk=pk)
+    return get_object_or_404(
+        Application.objects.select_related("organisation", "access_mode", "system__factory"),
+        pk=pk,
+        applicant=user,
+    )
+
+
+def organisation_list_for_user(*, user) -> QuerySet[Organisation]:
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    return Organisation.objects.filter(memberships__user=user).distinct().order_by("legal_name")
+
+
+def access_mode_list() -> QuerySet[AccessMode]:
+    return (
+        AccessMode.objects.filter(is_active=True)
+        .prefetch_related("cutoffs", "systems__factory")
+        .order_by("pk")
+    )

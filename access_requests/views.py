@@ -1,0 +1,204 @@
+"""Applicant pages: dashboard, organisations, the multi-step application form, the timeline."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from . import rules, selectors, services
+from .forms import FIELD_STEP, STEP_NAMES, STEPS, OrganisationForm, TeamMemberFormSet
+from .models import Application
+
+NEXT_STEP_TEXT = {
+    Application.Status.DRAFT: "Complete the form and submit it.",
+    Application.Status.SUBMITTED: "The AI Factory is assigning reviewers.",
+    Application.Status.UNDER_REVIEW: "Reviewers at the AI Factory are assessing it.",
+    Application.Status.NEEDS_ATTENTION: "The AI Factory's staff are finding reviewers.",
+    Application.Status.APPROVED: "Approved: see the decision.",
+    Application.Status.REJECTED: "Not approved: see the decision.",
+    Application.Status.WITHDRAWN: "Withdrawn: nothing more will happen.",
+}
+
+
+def _add_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    applications = list(selectors.application_list_for_applicant(user=request.user))
+    organisations = list(selectors.organisation_list_for_user(user=request.user))
+    return render(
+        request,
+        "access_requests/dashboard.html",
+        {
+            "applications": applications,
+            "organisations": organisations,
+            "next_step_text": NEXT_STEP_TEXT,
+        },
+    )
+
+
+@login_required
+def organisation_create(request: HttpRequest) -> HttpResponse:
+    form = OrganisationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            organisation = services.organisation_create(user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, f"{organisation.legal_name} was created; you represent it.")
+            return redirect(request.GET.get("next") or reverse("access_requests:dashboard"))
+    return render(request, "access_requests/organisation_form.html", {"form": form})
+
+
+@login_required
+@require_POST
+def application_new(request: HttpRequest) -> HttpResponse:
+    application = services.application_create(applicant=request.user)
+    return redirect("access_requests:application-edit", pk=application.pk, step=STEP_NAMES[0])
+
+
+def _step_url(application: Application, step: str) -> str:
+    return reverse("access_requests:application-edit", kwargs={"pk": application.pk, "step": step})
+
+
+@login_required
+def application_edit(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    application = selectors.application_get_for_owner(user=request.user, pk=pk)
+    if step not in STEP_NAMES:
+        raise Http404
+    if not application.is_editable:
+        messages.info(request, "Only drafts can be edited.")
+        return redirect(application)
+    index = STEP_NAMES.index(step)
+    context = {
+        "application": application,
+        "steps": [(name, label) for name, label, _ in STEPS],
+        "step": step,
+        "step_index": index,
+    }
+    if step == "review":
+        problems = rules.submission_errors(application, user=request.user)
+        context["problems"] = [
+            (field, FIELD_STEP.get(field, "review"), msgs) for field, msgs in problems.items()
+        ]
+        context["team_members"] = application.team_members.all()
+        context["attachments"] = application.attachments.all()
+        return render(request, "access_requests/application_review.html", context)
+
+    form_class = STEPS[index][2]
+    # The form gets its own copy: a bound ModelForm writes into its instance while validating.
+    instance = Application.objects.get(pk=application.pk)
+    form = form_class(
+        request.POST or None, request.FILES or None, instance=instance, user=request.user
+    )
+    team = None
+    if step == "project":
+        initial = list(application.team_members.values("name", "email", "role", "affiliation"))
+        team = TeamMemberFormSet(request.POST or None, initial=initial, prefix="team")
+    if request.method == "POST" and form.is_valid() and (team is None or team.is_valid()):
+        try:
+            _save_step(request, application, form, team)
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            go = request.POST.get("go", "next")
+            if go == "back" and index > 0:
+                return redirect(_step_url(application, STEP_NAMES[index - 1]))
+            if go == "stay":
+                messages.success(request, "Saved.")
+                return redirect(_step_url(application, step))
+            return redirect(_step_url(application, STEP_NAMES[index + 1]))
+    context.update(form=form, team=team, attachments=application.attachments.all())
+    return render(request, "access_requests/application_step.html", context)
+
+
+def _save_step(request, application, form, team) -> None:
+    values = {f: form.cleaned_data[f] for f in form._meta.fields if f in form.cleaned_data}
+    services.application_update(application=application, actor=request.user, **values)
+    if team is not None:
+        members = [
+            {k: v for k, v in f.cleaned_data.items() if k != "DELETE"}
+            for f in team.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE") and f.cleaned_data.get("email")
+        ]
+        services.team_members_set(application=application, actor=request.user, members=members)
+    upload = form.cleaned_data.get("attachment") if "attachment" in form.fields else None
+    if upload:
+        services.attachment_add(application=application, actor=request.user, upload=upload)
+
+
+@login_required
+@require_POST
+def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    application = selectors.application_get_for_owner(user=request.user, pk=pk)
+    try:
+        services.application_submit(application=application, actor=request.user)
+    except ValidationError:
+        messages.error(request, "The application cannot be submitted yet: see the problems below.")
+        return redirect(_step_url(application, "review"))
+    messages.success(request, "Your application was submitted.")
+    return redirect(application)
+
+
+@login_required
+@require_POST
+def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    application = selectors.application_get_for_owner(user=request.user, pk=pk)
+    try:
+        services.application_withdraw(application=application, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Your application was withdrawn.")
+    return redirect(application)
+
+
+@login_required
+def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    application = selectors.application_get_for_applicant(user=request.user, pk=pk)
+    return render(
+        request,
+        "access_requests/application_detail.html",
+        {
+            "application": application,
+            "events": application.public_events,
+            "next_step": NEXT_STEP_TEXT[application.status],
+            "is_owner": application.applicant_id == request.user.pk,
+        },
+    )
+
+
+@login_required
+def attachment_download(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
+    application = selectors.application_get_for_applicant(user=request.user, pk=pk)
+    attachment = get_object_or_404(application.attachments, pk=attachment_id)
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.name,
+        content_type="application/pdf",
+    )
+
+
+@login_required
+@require_POST
+def attachment_delete(request: HttpRequest, pk: int, attachment_id: int) -> HttpResponse:
+    application = selectors.application_get_for_owner(user=request.user, pk=pk)
+    attachment = get_object_or_404(application.attachments, pk=attachment_id)
+    try:
+        services.attachment_remove(attachment=attachment, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(_step_url(application, "data"))

@@ -1,0 +1,48 @@
+"""Staff and reviewers must set up two-factor authentication before anything else."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from .selectors import user_has_mfa, user_requires_mfa
+
+# Pages a user without MFA may still reach: setting MFA up, signing out, verifying the email.
+ALLOWED_PREFIXES = ("/accounts/", "/static/", "/healthz", "/media/")
+
+
+class RequireMFAMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(ALLOWED_PREFIXES)
+            and user_requires_mfa(user)
+            and not user_has_mfa(user)
+        ):
+            if request.path.startswith("/api/"):
+                from django.http import JsonResponse
+
+                return JsonResponse(
+                    {
+                        "detail": "Staff and reviewers must set up two-factor authentication "
+                        "first: sign in to the portal in a browser.",
+                        "code": "mfa_required",
+                    },
+                    status=403,
+                )
+            messages.warning(
+                request,
+                "Staff and reviewers must set up two-factor authentication before using the "
+                "portal.",
+            )
+            return redirect(f"{reverse('mfa_activate_totp')}?next={request.get_full_path()}")
+        return self.get_response(request)
