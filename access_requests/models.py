@@ -53,6 +53,8 @@ class Organisation(TimeStampedModel):
                 fields=["country", "registration_number"],
                 condition=~Q(registration_number=""),
                 name="organisation_unique_registration_per_country",
+                violation_error_message="An organisation with this registration number is "
+                "already registered in this country: ask its representative to add you.",
             )
         ]
 
@@ -424,3 +426,22 @@ class SiteRole(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} at {self.factory}"
+
+
+# Routing, reviews, decisions and allocations live in their own module to keep this one short.
+from .review_models import (  # noqa: E402
+    Allocation,
+    Assignment,
+    ConflictOfInterest,
+    Decision,
+    Notification,
+    Review,
+    RoutingRecord,
+)
+
+__all__ = [
+    "AccessMode", "Allocation", "Application", "ApplicationEvent", "ApplicationStatus",
+    "Assignment", "Attachment", "ConflictOfInterest", "Cutoff", "Decision", "Membership",
+    "Notification", "Organisation", "OrganisationType", "Review", "RoutingRecord", "SiteRole",
+    "TeamMember",
+]  # fmt: skip

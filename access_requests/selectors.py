@@ -32,14 +32,18 @@ def application_list_for_applicant(*, user) -> QuerySet[Application]:
 
 def application_get_for_applicant(*, user, pk: int) -> Application:
     """One application with its timeline (applicant-facing events only), team and attachments."""
-    queryset = application_list_for_applicant(user=user).prefetch_related(
-        Prefetch(
-            "events",
-            queryset=ApplicationEvent.objects.filter(internal=False).select_related("actor"),
-            to_attr="public_events",
-        ),
-        "team_members",
-        "attachments",
+    queryset = (
+        application_list_for_applicant(user=user)
+        .select_related("decision", "allocation__system", "cutoff")
+        .prefetch_related(
+            Prefetch(
+                "events",
+                queryset=ApplicationEvent.objects.filter(internal=False).select_related("actor"),
+                to_attr="public_events",
+            ),
+            "team_members",
+            "attachments",
+        )
     )
     return get_object_or_404(queryset, pk=pk)
 
@@ -53,6 +57,28 @@ def application_get_for_owner(*, user, pk: int) -> Application:
         pk=pk,
         applicant=user,
     )
+
+
+def reviews_for_applicant(*, application: Application) -> list[dict]:
+    """What the applicant sees of the reviews: scores and the comment for them, never the
+    internal note; the reviewer's name only when the access mode says so."""
+    from .models import Review
+
+    if application.status not in (Application.Status.APPROVED, Application.Status.REJECTED):
+        return []
+    reviews = Review.objects.filter(assignment__application=application).select_related(
+        "assignment__reviewer"
+    )
+    show_names = application.access_mode.reviewer_identities_visible
+    return [
+        {
+            "kind": review.assignment.get_kind_display(),
+            "reviewer": str(review.assignment.reviewer) if show_names else None,
+            "scores": review.scores,
+            "comment": review.comment_for_applicant,
+        }
+        for review in reviews.order_by("assignment__kind", "pk")
+    ]
 
 
 def organisation_list_for_user(*, user) -> QuerySet[Organisation]:

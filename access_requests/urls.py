@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/edit/<slug:step>/", views.application_edit, name="application-edit"),
     path("<int:pk>/submit/", views.application_submit, name="application-submit"),
     path("<int:pk>/withdraw/", views.application_withdraw, name="application-withdraw"),
+    path("<int:pk>/letter/", views.decision_letter, name="decision-letter"),
     path(
         "<int:pk>/attachments/<int:attachment_id>/",
         views.attachment_download,

@@ -173,6 +173,8 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "access_requests/application_detail.html",
         {
             "application": application,
+            "decision": getattr(application, "decision", None),
+            "reviews": selectors.reviews_for_applicant(application=application),
             "events": application.public_events,
             "next_step": NEXT_STEP_TEXT[application.status],
             "is_owner": application.applicant_id == request.user.pk,
@@ -202,3 +204,23 @@ def attachment_delete(request: HttpRequest, pk: int, attachment_id: int) -> Http
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect(_step_url(application, "data"))
+
+
+@login_required
+def decision_letter(request: HttpRequest, pk: int) -> HttpResponse:
+    """A print-ready decision letter, for the applicant (and the site's reviewers)."""
+    from . import review_selectors
+
+    try:
+        application = selectors.application_get_for_applicant(user=request.user, pk=pk)
+    except Http404:
+        application = review_selectors.application_get_for_reviewer(user=request.user, pk=pk)
+    decision = getattr(application, "decision", None)
+    if decision is None:
+        raise Http404
+    allocation = getattr(application, "allocation", None)
+    return render(
+        request,
+        "access_requests/decision_letter.html",
+        {"application": application, "decision": decision, "allocation": allocation},
+    )

@@ -4,10 +4,10 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 
 
-def user_requires_mfa(user) -> bool:
-    """Staff and anyone with an active role at a site (reviewer, approver) must use MFA."""
-    if user.is_staff or user.is_superuser:
-        return True
+def user_has_site_role(user) -> bool:
+    """Whether the user reviews or approves at some site (cached on the user for the request)."""
+    if not user.is_authenticated:
+        return False
     cached = getattr(user, "_has_site_role", None)
     if cached is None:
         from access_requests.models import SiteRole
@@ -15,6 +15,11 @@ def user_requires_mfa(user) -> bool:
         cached = SiteRole.objects.filter(user=user, is_active=True).exists()
         user._has_site_role = cached
     return cached
+
+
+def user_requires_mfa(user) -> bool:
+    """Staff and anyone with an active role at a site (reviewer, approver) must use MFA."""
+    return user.is_staff or user.is_superuser or user_has_site_role(user)
 
 
 def user_has_mfa(user) -> bool:

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from access_requests import apis as applications
+from access_requests import review_apis as reviews
 from factories import apis as catalogue
 
 app_name = "api"
@@ -34,4 +35,26 @@ urlpatterns = [
         applications.ApplicationWithdrawApi.as_view(),
         name="application-withdraw",
     ),
+    path("assignments/", reviews.AssignmentListApi.as_view(), name="assignment-list"),
+    path(
+        "assignments/<int:pk>/accept/",
+        reviews.AssignmentAcceptApi.as_view(),
+        name="assignment-accept",
+    ),
+    path(
+        "assignments/<int:pk>/review/",
+        reviews.AssignmentReviewApi.as_view(),
+        name="assignment-review",
+    ),
+    path(
+        "assignments/<int:pk>/decline/",
+        reviews.AssignmentDeclineApi.as_view(),
+        name="assignment-decline",
+    ),
+    path(
+        "applications/<int:pk>/decision/",
+        reviews.ApplicationDecisionApi.as_view(),
+        name="application-decision",
+    ),
+    path("allocations/", reviews.AllocationListApi.as_view(), name="allocation-list"),
 ]

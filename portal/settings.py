@@ -140,6 +140,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.roles",
             ],
         },
     },
@@ -211,6 +212,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TIMEZONE = "Europe/Brussels"
+CELERY_BEAT_SCHEDULE = {
+    "sweep-unrouted": {"task": "access_requests.tasks.sweep", "schedule": 60.0},
+    "check-deadlines": {"task": "access_requests.tasks.check_deadlines", "schedule": 3600.0},
+}
 
 # --- Auth -----------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -370,6 +375,8 @@ LOGGING = {
 # Mounts a constant-response view at /bench/baseline/ for `make bench` only.
 PORTAL_BENCH = env_bool("PORTAL_BENCH", False)
 CATALOGUE_CACHE_SECONDS = env_int("CATALOGUE_CACHE_SECONDS", 3600)
+# The portal's public address, for links in emails.
+PORTAL_SITE_URL = env_str("PORTAL_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Uploaded attachments: PDF only (checked by content), at most this many bytes each.
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -1,0 +1,184 @@
+"""Reads for reviewers and approvers, and who may see what on the review side.
+
+A reviewer sees the applications assigned to them (unless they declined); a site approver sees
+every application at their site. Anybody else gets a 404.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from .models import (
+    Allocation,
+    Application,
+    ApplicationEvent,
+    ApplicationStatus,
+    Assignment,
+    ConflictOfInterest,
+    Membership,
+    SiteRole,
+)
+from .routing import Candidate
+
+OPEN_STATUSES = (
+    ApplicationStatus.SUBMITTED,
+    ApplicationStatus.UNDER_REVIEW,
+    ApplicationStatus.NEEDS_ATTENTION,
+)
+
+
+def routing_candidates(*, factory_id: int) -> list[Candidate]:
+    """The site's active reviewers with their load, organisations and declared conflicts."""
+    roles = (
+        SiteRole.objects.filter(
+            factory_id=factory_id,
+            is_active=True,
+            role__in=[SiteRole.Role.TECHNICAL, SiteRole.Role.SCIENTIFIC],
+            user__is_active=True,
+        )
+        .select_related("user")
+        .annotate(
+            open_count=Count(
+                "user__assignments",
+                filter=Q(user__assignments__status__in=Assignment.OPEN),
+                distinct=True,
+            )
+        )
+        .order_by("user_id", "role")
+    )
+    roles = list(roles)
+    user_ids = {r.user_id for r in roles}
+    orgs: dict[int, set[int]] = {}
+    for user_id, org_id in Membership.objects.filter(user_id__in=user_ids).values_list(
+        "user_id", "organisation_id"
+    ):
+        orgs.setdefault(user_id, set()).add(org_id)
+    conflicts: dict[int, set[int]] = {}
+    for user_id, org_id in ConflictOfInterest.objects.filter(reviewer_id__in=user_ids).values_list(
+        "reviewer_id", "organisation_id"
+    ):
+        conflicts.setdefault(user_id, set()).add(org_id)
+    return [
+        Candidate(
+            user_id=r.user_id,
+            email=r.user.email,
+            kind=r.role,
+            expertise=frozenset(r.expertise or []),
+            open_assignments=r.open_count,
+            max_open_assignments=r.max_open_assignments,
+            organisation_ids=frozenset(orgs.get(r.user_id, ())),
+            conflict_organisation_ids=frozenset(conflicts.get(r.user_id, ())),
+        )
+        for r in roles
+    ]
+
+
+def reviews_complete(application: Application) -> bool:
+    mode = application.access_mode
+    done = dict(
+        application.assignments.filter(status=Assignment.Status.DONE)
+        .values_list("kind")
+        .annotate(n=Count("pk"))
+    )
+    return (
+        done.get("technical", 0) >= mode.technical_reviews
+        and done.get("scientific", 0) >= mode.scientific_reviews
+    )
+
+
+def is_site_approver(user, factory_id: int) -> bool:
+    return SiteRole.objects.filter(
+        user=user, factory_id=factory_id, role=SiteRole.Role.APPROVER, is_active=True
+    ).exists()
+
+
+def approver_factory_ids(user) -> list[int]:
+    if not user.is_authenticated:
+        return []
+    return list(
+        SiteRole.objects.filter(user=user, role=SiteRole.Role.APPROVER, is_active=True).values_list(
+            "factory_id", flat=True
+        )
+    )
+
+
+def is_reviewer(user) -> bool:
+    return user.is_authenticated and SiteRole.objects.filter(user=user, is_active=True).exists()
+
+
+def applications_overdue(*, today: date) -> QuerySet[Application]:
+    return Application.objects.filter(
+        status__in=OPEN_STATUSES, expected_decision_by__lt=today
+    ).select_related("system__factory")
+
+
+def _visible_to_reviewer(user) -> Q:
+    assigned = Assignment.objects.filter(application=OuterRef("pk"), reviewer=user).exclude(
+        status=Assignment.Status.DECLINED
+    )
+    return Q(Exists(assigned)) | Q(system__factory_id__in=approver_factory_ids(user))
+
+
+def application_list_for_reviewer(*, user) -> QuerySet[Application]:
+    """Applications on a reviewer's or approver's desk (drafts never appear)."""
+    if not user.is_authenticated:
+        return Application.objects.none()
+    return (
+        Application.objects.exclude(status=ApplicationStatus.DRAFT)
+        .filter(_visible_to_reviewer(user))
+        .select_related("access_mode", "system__factory", "organisation", "applicant")
+    )
+
+
+def application_get_for_reviewer(*, user, pk: int) -> Application:
+    queryset = application_list_for_reviewer(user=user).prefetch_related(
+        "attachments",
+        "team_members",
+        Prefetch(
+            "assignments",
+            queryset=Assignment.objects.select_related("reviewer", "review").order_by("pk"),
+        ),
+        Prefetch(
+            "events",
+            queryset=ApplicationEvent.objects.select_related("actor"),
+            to_attr="all_events",
+        ),
+        "routing_records",
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+def assignment_list_for_reviewer(*, user) -> QuerySet[Assignment]:
+    """The reviewer's own assignments, soonest due first, with what the desk shows."""
+    if not user.is_authenticated:
+        return Assignment.objects.none()
+    return (
+        Assignment.objects.filter(reviewer=user)
+        .select_related(
+            "application__access_mode", "application__system__factory",
+            "application__organisation",
+        )
+        .order_by("due_by", "pk")
+    )  # fmt: skip
+
+
+def assignment_get_for_reviewer(*, user, pk: int) -> Assignment:
+    return get_object_or_404(assignment_list_for_reviewer(user=user), pk=pk)
+
+
+def allocation_list_for_user(*, user) -> QuerySet[Allocation]:
+    """Allocations the user may see: their own applications', their sites', or all for staff."""
+    if not user.is_authenticated:
+        return Allocation.objects.none()
+    queryset = Allocation.objects.select_related("system__factory", "application")
+    if user.is_staff:
+        return queryset
+    from .selectors import _visible_to_applicant
+
+    own = Application.objects.filter(_visible_to_applicant(user)).values("pk")
+    return queryset.filter(
+        Q(application_id__in=own) | Q(system__factory_id__in=approver_factory_ids(user))
+    )

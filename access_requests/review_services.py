@@ -1,0 +1,532 @@
+"""Writes of the review side: routing, assignments, reviews, decisions, allocations, emails."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Sum
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from factories.models import System
+
+from . import review_selectors, routing
+from .models import (
+    Allocation,
+    Application,
+    ApplicationEvent,
+    ApplicationStatus,
+    Assignment,
+    ConflictOfInterest,
+    Decision,
+    Notification,
+    Review,
+    RoutingRecord,
+    SiteRole,
+    can_transition,
+)
+from .workdays import add_working_days
+
+logger = logging.getLogger(__name__)
+User = get_user_model()
+ROUTABLE = (
+    ApplicationStatus.SUBMITTED,
+    ApplicationStatus.NEEDS_ATTENTION,
+    ApplicationStatus.UNDER_REVIEW,
+)
+
+
+# --- Notifications -------------------------------------------------------------------------------
+
+
+def notification_queue(
+    *, key: str, recipient: str, template: str, context: dict[str, Any], application=None
+) -> Notification | None:
+    """Store an email to send once (unique `key`) and enqueue its sending after commit."""
+    context = {"site_url": settings.PORTAL_SITE_URL, **context}
+    subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
+    body = render_to_string(f"emails/{template}_body.txt", context)
+    notification, created = Notification.objects.get_or_create(
+        key=key[:120],
+        defaults={
+            "recipient": recipient,
+            "subject": f"[AI Factory portal] {subject}"[:200],
+            "body": body,
+            "application": application,
+        },
+    )
+    if created:
+        transaction.on_commit(lambda: _enqueue("send_notification", notification.pk))
+    return notification
+
+
+def notification_send(*, notification_id: int) -> bool:
+    """Send one stored email unless it was sent already. Returns True when it sent now."""
+    with transaction.atomic():
+        notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
+        if notification is None or notification.sent_at is not None:
+            return False
+        notification.attempts += 1
+        send_mail(
+            notification.subject,
+            notification.body,
+            settings.DEFAULT_FROM_EMAIL,
+            [notification.recipient],
+        )
+        notification.sent_at = timezone.now()
+        notification.save(update_fields=["attempts", "sent_at"])
+    return True
+
+
+def _enqueue(task_name: str, *args: Any) -> None:
+    from . import tasks
+
+    try:
+        getattr(tasks, task_name).delay(*args)
+    except Exception as exc:  # broker down: the sweep enqueues it again later
+        logger.warning("Could not enqueue %s%s (%s); the sweep will retry.", task_name, args, exc)
+
+
+def _staff_emails() -> list[str]:
+    emails = list(
+        User.objects.filter(is_superuser=True, is_active=True).values_list("email", flat=True)
+    )
+    return sorted(set(emails) | {email for _, email in settings.ADMINS})
+
+
+def _approver_emails(factory_id: int) -> list[str]:
+    return list(
+        SiteRole.objects.filter(
+            factory_id=factory_id, role=SiteRole.Role.APPROVER, is_active=True
+        ).values_list("user__email", flat=True)
+    )
+
+
+# --- Routing -------------------------------------------------------------------------------------
+
+
+def _event(application, *, actor, kind, from_status, message="", internal=False, **extra):
+    return ApplicationEvent.objects.create(
+        application=application, actor=actor, kind=kind, from_status=from_status,
+        to_status=application.status, message=message, internal=internal, extra=extra,
+    )  # fmt: skip
+
+
+def _needs(application: Application) -> dict[str, int]:
+    mode = application.access_mode
+    wanted = {"technical": mode.technical_reviews, "scientific": mode.scientific_reviews}
+    for assignment in application.assignments.all():
+        if assignment.status != Assignment.Status.DECLINED:
+            wanted[assignment.kind] -= 1
+    return {kind: max(n, 0) for kind, n in wanted.items()}
+
+
+def application_route(*, application_id: int, trigger: str = "submit") -> RoutingRecord | None:
+    """Route a submitted application to its site's reviewers; safe to run any number of times.
+
+    The application row is locked, and routing happens only while reviewers are missing: a second
+    run (a retried task, a sweep) finds nothing to do and returns None. Assignments are unique per
+    (application, reviewer) in the database as a second guard. When the site cannot be staffed,
+    the application is flagged "needs attention" with the reason and admins are told.
+    """
+    with transaction.atomic():
+        application = (
+            Application.objects.select_for_update(of=("self",))
+            .select_related("access_mode", "system__factory", "applicant")
+            .filter(pk=application_id)
+            .first()
+        )
+        if application is None or application.status not in ROUTABLE:
+            return None
+        needs = _needs(application)
+        if not any(needs.values()):
+            return None
+        factory = application.system.factory
+        facts = routing.ApplicationFacts(
+            application_id=application.pk,
+            factory_id=factory.pk,
+            organisation_id=application.organisation_id,
+            ai_domain=application.ai_domain,
+            applicant_user_id=application.applicant_id,
+            applicant_email=application.applicant.email,
+            team_emails=frozenset(application.team_members.values_list("email", flat=True)),
+            needs=needs,
+            excluded_user_ids=frozenset(
+                application.assignments.values_list("reviewer_id", flat=True)
+            ),
+        )
+        result = routing.route(facts, review_selectors.routing_candidates(factory_id=factory.pk))
+        record = RoutingRecord.objects.create(
+            application=application,
+            factory=factory,
+            outcome=RoutingRecord.Outcome.ROUTED
+            if result.staffed
+            else RoutingRecord.Outcome.NEEDS_ATTENTION,
+            candidates=result.candidates,
+            exclusions=[e.__dict__ for e in result.exclusions],
+            chosen=[c.__dict__ for c in result.chosen],
+            reason=result.reason,
+            trigger=trigger,
+        )
+        due_by = application.expected_decision_by or add_working_days(timezone.localdate(), 5)
+        for choice in result.chosen:
+            assignment = Assignment.objects.create(
+                application=application, reviewer_id=choice.user_id, kind=choice.kind, due_by=due_by
+            )
+            notification_queue(
+                key=f"assigned:{assignment.pk}",
+                recipient=choice.email,
+                template="assignment_new",
+                context={"application": application, "assignment": assignment, "factory": factory},
+                application=application,
+            )
+        from_status = application.status
+        if result.staffed:
+            if from_status != ApplicationStatus.UNDER_REVIEW:
+                application.status = ApplicationStatus.UNDER_REVIEW
+                application.attention_reason = ""
+                application.save(update_fields=["status", "attention_reason", "updated_at"])
+                _event(
+                    application, actor=None, kind=ApplicationEvent.Kind.ROUTED,
+                    from_status=from_status,
+                    message=f"Assigned to reviewers at {factory.display_name}.",
+                )  # fmt: skip
+        else:
+            _flag_needs_attention(application, reason=result.reason, factory=factory)
+    return record
+
+
+def _flag_needs_attention(application: Application, *, reason: str, factory) -> None:
+    from_status = application.status
+    if can_transition(from_status, ApplicationStatus.NEEDS_ATTENTION):
+        application.status = ApplicationStatus.NEEDS_ATTENTION
+    application.attention_reason = reason
+    application.save(update_fields=["status", "attention_reason", "updated_at"])
+    _event(
+        application, actor=None, kind=ApplicationEvent.Kind.NEEDS_ATTENTION,
+        from_status=from_status, message="The AI Factory's staff are finding reviewers.",
+    )  # fmt: skip
+    _event(
+        application, actor=None, kind=ApplicationEvent.Kind.NEEDS_ATTENTION,
+        from_status=application.status, message=reason, internal=True,
+    )  # fmt: skip
+    for email in sorted(set(_staff_emails()) | set(_approver_emails(factory.pk))):
+        notification_queue(
+            key=f"attention:{application.pk}:{application.routing_records.count()}:{email}",
+            recipient=email,
+            template="needs_attention",
+            context={"application": application, "reason": reason, "factory": factory},
+            application=application,
+        )
+
+
+def application_flag_routing_failure(*, application_id: int, error: str) -> None:
+    """A routing task gave up after its retries: make it visible, never drop it silently."""
+    with transaction.atomic():
+        application = (
+            Application.objects.select_for_update(of=("self",))
+            .select_related("system__factory")
+            .filter(pk=application_id, status=ApplicationStatus.SUBMITTED)
+            .first()
+        )
+        if application is not None:
+            _flag_needs_attention(
+                application, reason=f"Routing failed: {error}", factory=application.system.factory
+            )
+
+
+def applications_sweep(*, older_than: timedelta = timedelta(minutes=2)) -> dict[str, int]:
+    """Re-enqueue what a lost message left behind: unrouted applications and unsent emails."""
+    cutoff = timezone.now() - older_than
+    app_ids = list(
+        Application.objects.filter(
+            status=ApplicationStatus.SUBMITTED, submitted_at__lt=cutoff
+        ).values_list("pk", flat=True)
+    )
+    for pk in app_ids:
+        _enqueue("route_application", pk)
+    mail_ids = list(
+        Notification.objects.filter(sent_at__isnull=True, created_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )
+    )
+    for pk in mail_ids:
+        _enqueue("send_notification", pk)
+    return {"applications": len(app_ids), "notifications": len(mail_ids)}
+
+
+# --- Assignments and reviews ---------------------------------------------------------------
+
+
+def _own_open_assignment(assignment_id: int, reviewer) -> Assignment:
+    assignment = (
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("application__access_mode", "application__system__factory")
+        .filter(pk=assignment_id, reviewer=reviewer)
+        .first()
+    )
+    if assignment is None:
+        raise Assignment.DoesNotExist
+    if not assignment.is_open:
+        raise ValidationError(f"This assignment is {assignment.get_status_display().lower()}.")
+    if assignment.application.status != ApplicationStatus.UNDER_REVIEW:
+        raise ValidationError("The application is no longer under review.")
+    return assignment
+
+
+@transaction.atomic
+def assignment_accept(*, assignment: Assignment, reviewer) -> Assignment:
+    assignment = _own_open_assignment(assignment.pk, reviewer)
+    if assignment.status == Assignment.Status.PENDING:
+        assignment.status = Assignment.Status.ACCEPTED
+        assignment.responded_at = timezone.now()
+        assignment.save(update_fields=["status", "responded_at", "updated_at"])
+    return assignment
+
+
+@transaction.atomic
+def assignment_decline(
+    *, assignment: Assignment, reviewer, reason: str, conflict_of_interest: bool = False
+) -> Assignment:
+    """Decline; for a conflict of interest the conflict is recorded and the application is
+    routed again to someone else (after commit)."""
+    if not reason.strip():
+        raise ValidationError({"reason": ["Say why you decline."]})
+    assignment = _own_open_assignment(assignment.pk, reviewer)
+    assignment.status = Assignment.Status.DECLINED
+    assignment.decline_reason = reason.strip()[:300]
+    assignment.declined_for_conflict = conflict_of_interest
+    assignment.responded_at = timezone.now()
+    assignment.save()
+    application = assignment.application
+    if conflict_of_interest and application.organisation_id:
+        ConflictOfInterest.objects.get_or_create(
+            reviewer=reviewer, organisation_id=application.organisation_id,
+            defaults={"reason": reason.strip()[:300]},
+        )  # fmt: skip
+    _event(
+        application, actor=reviewer, kind=ApplicationEvent.Kind.ROUTED,
+        from_status=application.status, internal=True,
+        message=(
+            f"{reviewer.email} declined the {assignment.kind} review: "
+            f"{assignment.decline_reason}"
+        ),
+    )  # fmt: skip
+    transaction.on_commit(lambda: _enqueue("route_application", application.pk, "decline"))
+    return assignment
+
+
+REVIEW_FIELDS = [
+    *Review.CRITERIA,
+    *(f"{c}_note" for c in Review.CRITERIA),
+    "comment_for_applicant", "internal_note", "recommendation", "recommended_gpu_hours",
+]  # fmt: skip
+
+
+@transaction.atomic
+def review_record(*, assignment: Assignment, reviewer, **values: Any) -> Review:
+    """Record a review (accepting the assignment if needed). Tells approvers when all are in."""
+    assignment = _own_open_assignment(assignment.pk, reviewer)
+    application = assignment.application
+    unknown = set(values) - set(REVIEW_FIELDS)
+    if unknown:
+        raise ValidationError({f: ["Unknown field."] for f in sorted(unknown)})
+    review = Review(assignment=assignment, **values)
+    requested = application.gpu_hours or 0
+    if review.recommendation == Review.Recommendation.APPROVE_FEWER:
+        if not review.recommended_gpu_hours:
+            raise ValidationError(
+                {"recommended_gpu_hours": ["Say how many GPU-hours you recommend."]}
+            )
+        if review.recommended_gpu_hours >= requested:
+            raise ValidationError(
+                {"recommended_gpu_hours": [f"Recommend fewer than the {requested:,} requested."]}
+            )
+    elif review.recommended_gpu_hours and review.recommended_gpu_hours > requested:
+        raise ValidationError(
+            {"recommended_gpu_hours": [f"At most the {requested:,} GPU-hours requested."]}
+        )
+    review.full_clean()
+    review.save()
+    assignment.status = Assignment.Status.DONE
+    assignment.responded_at = assignment.responded_at or timezone.now()
+    assignment.save(update_fields=["status", "responded_at", "updated_at"])
+    _event(
+        application, actor=reviewer, kind=ApplicationEvent.Kind.REVIEWED,
+        from_status=application.status, message="A review was received.",
+    )  # fmt: skip
+    if review_selectors.reviews_complete(application):
+        for email in _approver_emails(application.system.factory_id):
+            notification_queue(
+                key=f"ready:{application.pk}:{email}",
+                recipient=email,
+                template="ready_for_decision",
+                context={"application": application},
+                application=application,
+            )
+    return review
+
+
+# --- Decisions and allocations -------------------------------------------------------------
+
+
+def _add_months(start: date, months: int) -> date:
+    month = start.month - 1 + months
+    year = start.year + month // 12
+    month = month % 12 + 1
+    import calendar
+
+    day = min(start.day, calendar.monthrange(year, month)[1])
+    return date(year, month, day)
+
+
+def system_remaining_gpu_hours(*, system: System, year: int) -> int | None:
+    """What is left to award on `system` in `year`; None when capacity is not published."""
+    if system.allocatable_gpu_hours_per_year is None:
+        return None
+    allocated = (
+        Allocation.objects.filter(system=system, period_year=year).aggregate(s=Sum("gpu_hours"))[
+            "s"
+        ]
+        or 0
+    )
+    return system.allocatable_gpu_hours_per_year - allocated
+
+
+def application_decide(
+    *, application: Application, approver, outcome: str, gpu_hours: int | None, comment: str
+) -> Decision:
+    """The site approver approves (creating an Allocation) or rejects.
+
+    The capacity check and the allocation happen in one transaction holding a lock on the
+    system's row, so concurrent approvals on one system are serialised and can never award more
+    than the system has left for the period.
+    """
+    with transaction.atomic():
+        application = (
+            Application.objects.select_for_update(of=("self",))
+            .select_related("access_mode", "system__factory", "applicant")
+            .get(pk=application.pk)
+        )
+        if not review_selectors.is_site_approver(approver, application.system.factory_id):
+            raise Application.DoesNotExist
+        errors: dict[str, list[str]] = {}
+        if application.status != ApplicationStatus.UNDER_REVIEW:
+            raise ValidationError(
+                f"This application is {application.get_status_display().lower()}: it cannot be "
+                "decided now."
+            )
+        if not review_selectors.reviews_complete(application):
+            raise ValidationError("The reviews this access mode needs are not all in yet.")
+        if not (comment or "").strip():
+            errors["comment"] = ["Give the reasons for the decision."]
+        if outcome not in Decision.Outcome.values:
+            errors["outcome"] = ["Choose approve or reject."]
+        allocation = None
+        if outcome == Decision.Outcome.APPROVE:
+            system = System.objects.select_for_update().get(pk=application.system_id)
+            requested = application.gpu_hours or 0
+            year = application.start_date.year
+            remaining = system_remaining_gpu_hours(system=system, year=year)
+            if not gpu_hours or gpu_hours <= 0:
+                errors["gpu_hours"] = ["Award more than 0 GPU-hours."]
+            elif gpu_hours > requested:
+                errors["gpu_hours"] = [f"At most the {requested:,} GPU-hours requested."]
+            elif remaining is None:
+                errors["gpu_hours"] = [
+                    f"The capacity of {system.name} is not published yet: an admin must set its "
+                    "allocatable GPU-hours per year first."
+                ]
+            elif gpu_hours > remaining:
+                errors["gpu_hours"] = [
+                    f"Only {max(remaining, 0):,} GPU-hours are left on {system.name} for {year}."
+                ]
+            if not errors:
+                start = application.start_date
+                allocation = Allocation(
+                    application=application, system=system, gpu_hours=gpu_hours, start=start,
+                    end=_add_months(start, application.duration_months), period_year=year,
+                )  # fmt: skip
+        if errors:
+            raise ValidationError(errors)
+        decision = Decision.objects.create(
+            application=application, approver=approver, outcome=outcome,
+            gpu_hours=gpu_hours if allocation else None, comment=comment.strip(),
+        )  # fmt: skip
+        if allocation is not None:
+            allocation.full_clean()
+            allocation.save()
+        from_status = application.status
+        application.status = (
+            ApplicationStatus.APPROVED if allocation else ApplicationStatus.REJECTED
+        )
+        application.decided_at = timezone.now()
+        application.save(update_fields=["status", "decided_at", "updated_at"])
+        _event(
+            application, actor=approver,
+            kind=ApplicationEvent.Kind.APPROVED if allocation else ApplicationEvent.Kind.REJECTED,
+            from_status=from_status,
+            message=(
+                f"Approved: {gpu_hours:,} GPU-hours on {application.system.name}."
+                if allocation else "Not approved."
+            ),
+        )  # fmt: skip
+        notification_queue(
+            key=f"decision:{application.pk}",
+            recipient=application.applicant.email,
+            template="decision",
+            context={"application": application, "decision": decision, "allocation": allocation},
+            application=application,
+        )
+    return decision
+
+
+# --- Deadlines -----------------------------------------------------------------------------
+
+
+def deadlines_check(*, today: date | None = None) -> dict[str, int]:
+    """Remind reviewers one working day before an assignment is due, and escalate overdue
+    applications to the site approvers and admins. Each email is sent once (unique keys)."""
+    today = today or timezone.localdate()
+    soon = add_working_days(today, 1)
+    reminders = 0
+    with transaction.atomic():
+        due = (
+            Assignment.objects.select_for_update(of=("self",))
+            .filter(status__in=Assignment.OPEN, due_by__lte=soon, reminder_sent_at__isnull=True)
+            .select_related("reviewer", "application")
+        )
+        for assignment in due:
+            notification_queue(
+                key=f"reminder:{assignment.pk}",
+                recipient=assignment.reviewer.email,
+                template="assignment_reminder",
+                context={"assignment": assignment, "application": assignment.application},
+                application=assignment.application,
+            )
+            assignment.reminder_sent_at = timezone.now()
+            assignment.save(update_fields=["reminder_sent_at"])
+            reminders += 1
+        escalations = 0
+        for application in review_selectors.applications_overdue(today=today):
+            recipients = set(_staff_emails()) | set(_approver_emails(application.system.factory_id))
+            for email in sorted(recipients):
+                before = Notification.objects.filter(
+                    key=f"overdue:{application.pk}:{email}"
+                ).exists()
+                notification_queue(
+                    key=f"overdue:{application.pk}:{email}",
+                    recipient=email,
+                    template="overdue",
+                    context={"application": application},
+                    application=application,
+                )
+                escalations += not before
+    return {"reminders": reminders, "escalations": escalations}

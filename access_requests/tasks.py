@@ -1,0 +1,56 @@
+"""Celery tasks: thin adapters that call one service each, with bounded retries."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.db import DatabaseError
+
+logger = logging.getLogger(__name__)
+
+RETRY = {
+    "autoretry_for": (DatabaseError, ConnectionError, OSError),
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": 5,
+    "acks_late": True,
+}
+
+
+@shared_task(bind=True, **RETRY)
+def route_application(self, application_id: int, trigger: str = "submit") -> str:
+    from .review_services import application_flag_routing_failure, application_route
+
+    try:
+        record = application_route(application_id=application_id, trigger=trigger)
+    except Exception as exc:
+        if self.request.retries >= self.max_retries:
+            logger.exception("Routing of application %s failed for good", application_id)
+            application_flag_routing_failure(application_id=application_id, error=str(exc))
+        raise
+    return "nothing to do" if record is None else record.outcome
+
+
+@shared_task(bind=True, **RETRY)
+def send_notification(self, notification_id: int) -> bool:
+    from .review_services import notification_send
+
+    return notification_send(notification_id=notification_id)
+
+
+@shared_task(acks_late=True)
+def sweep() -> dict[str, int]:
+    """Every minute: re-enqueue applications submitted but not routed, and unsent emails."""
+    from .review_services import applications_sweep
+
+    return applications_sweep()
+
+
+@shared_task(acks_late=True)
+def check_deadlines() -> dict[str, int]:
+    """Reviewer reminders before the due date; escalations once an application is overdue."""
+    from .review_services import deadlines_check
+
+    return deadlines_check()
