@@ -76,7 +76,9 @@ class OrganisationListCreateApi(APIView):
 
 
 def _save_draft(request: Request, application=None):
-    serializer = ApplicationInputSerializer(data=request.data, partial=application is not None)
+    serializer = ApplicationInputSerializer(
+        data=request.data, partial=application is not None, context={"request": request}
+    )
     serializer.is_valid(raise_exception=True)
     values = dict(serializer.validated_data)
     team = values.pop("team_members", None)

@@ -34,6 +34,8 @@ class OrganisationForm(BootstrapMixin, forms.ModelForm):
         model = Organisation
         fields = ["legal_name", "country", "org_type", "registration_number", "website"]
 
+    website = forms.URLField(required=False, assume_scheme="https")
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._style()

@@ -80,7 +80,8 @@ class DeclineInputSerializer(serializers.Serializer):
 
 class DecisionInputSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Decision.Outcome.choices)
-    gpu_hours = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    # A rejection gives no hours: absent means None (the service's argument is required).
+    gpu_hours = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
     comment = serializers.CharField(max_length=4000)
 
 

@@ -41,6 +41,10 @@ ROUTABLE = (
     ApplicationStatus.NEEDS_ATTENTION,
     ApplicationStatus.UNDER_REVIEW,
 )
+# Runs that start on their own (submission, the sweep, a decline). They never re-route an
+# application already flagged "needs attention": it waits for staff to re-route it, and a
+# redelivered message must not alert them again.
+AUTOMATIC_TRIGGERS = ("submit", "decline")
 
 
 # --- Notifications -------------------------------------------------------------------------------
@@ -144,6 +148,11 @@ def application_route(*, application_id: int, trigger: str = "submit") -> Routin
             .first()
         )
         if application is None or application.status not in ROUTABLE:
+            return None
+        if (
+            application.status == ApplicationStatus.NEEDS_ATTENTION
+            and trigger in AUTOMATIC_TRIGGERS
+        ):
             return None
         needs = _needs(application)
         if not any(needs.values()):

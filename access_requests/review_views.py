@@ -139,6 +139,8 @@ def site_application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The application as reviewers and approvers see it, with reviews, routing and decision."""
     application = rs.application_get_for_reviewer(user=request.user, pk=pk)
     is_approver = rs.is_site_approver(request.user, application.system.factory_id)
+    if request.method == "POST" and not is_approver:
+        raise Http404  # only the site's approvers decide, as in the API
     form = None
     if is_approver and application.status == ApplicationStatus.UNDER_REVIEW:
         form = DecisionForm(request.POST or None, initial={"gpu_hours": application.gpu_hours})

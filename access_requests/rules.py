@@ -77,10 +77,10 @@ def _period_end(system: System) -> date | None:
 
 
 def system_operational_error(system: System, start: date) -> str | None:
-    if system.status == System.Status.OPERATIONAL:
+    """Why `system` will not be running on `start`, or None. (Retired is the system's own
+    problem, not the date's: submission_errors reports it on `system`.)"""
+    if system.status in (System.Status.OPERATIONAL, System.Status.RETIRED):
         return None
-    if system.status == System.Status.RETIRED:
-        return f"{system.name} is retired: choose another system."
     end = _period_end(system)
     if end is None:
         return (
@@ -182,6 +182,8 @@ def submission_errors(application: Application, *, user, now: datetime | None = 
                 f"{mode.short_name} allows durations of {allowed} months; you chose {months}.",
             )
 
+    if system is not None and system.status == System.Status.RETIRED:
+        add("system", f"{system.name} is retired: choose another system.")
     if application.start_date is not None:
         if application.start_date < today:
             add("start_date", "The start date is in the past.")
@@ -190,7 +192,8 @@ def submission_errors(application: Application, *, user, now: datetime | None = 
             if problem:
                 add("start_date", problem)
 
+    limit = settings.ATTACHMENT_MAX_BYTES
     for attachment in application.attachments.all():
-        if attachment.size > settings.ATTACHMENT_MAX_BYTES:
-            add("attachments", f"{attachment.name} is larger than 10 MB.")
+        if attachment.size > limit:
+            add("attachments", f"{attachment.name} is larger than {limit // 1_048_576} MB.")
     return errors

@@ -224,3 +224,13 @@ class ApplicationInputSerializer(serializers.Serializer):
         allow_blank=True,
     )
     team_members = TeamMemberSerializer(many=True, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Only the user's own organisations: someone else's id reads as unknown, so the API
+        # does not tell which organisation ids exist.
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            self.fields["organisation"].queryset = Organisation.objects.filter(
+                memberships__user=request.user
+            ).distinct()

@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from . import rules, selectors, services
@@ -28,6 +30,8 @@ NEXT_STEP_TEXT = {
 def _add_errors(form, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
+            if field == "attachments" and "attachment" in form.fields:
+                field = "attachment"
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
@@ -48,6 +52,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _safe_next(request: HttpRequest) -> str | None:
+    """The `next` parameter when it stays on this site (never an open redirect)."""
+    target = request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
+
+
 @login_required
 def organisation_create(request: HttpRequest) -> HttpResponse:
     form = OrganisationForm(request.POST or None)
@@ -58,7 +72,7 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
             _add_errors(form, exc)
         else:
             messages.success(request, f"{organisation.legal_name} was created; you represent it.")
-            return redirect(request.GET.get("next") or reverse("access_requests:dashboard"))
+            return redirect(_safe_next(request) or reverse("access_requests:dashboard"))
     return render(request, "access_requests/organisation_form.html", {"form": form})
 
 
@@ -124,7 +138,9 @@ def application_edit(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     return render(request, "access_requests/application_step.html", context)
 
 
+@transaction.atomic
 def _save_step(request, application, form, team) -> None:
+    """One step is saved whole or not at all (fields, team, attachment)."""
     values = {f: form.cleaned_data[f] for f in form._meta.fields if f in form.cleaned_data}
     services.application_update(application=application, actor=request.user, **values)
     if team is not None:

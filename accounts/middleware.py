@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -21,6 +22,10 @@ class RequireMFAMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
+        if request.path.startswith("/api/") and not (user and user.is_authenticated):
+            # Scripts authenticate with a token, which DRF reads only inside the view: look it
+            # up here too, or a token would be a way around the second factor.
+            user = _token_user(request) or user
         if (
             user is not None
             and user.is_authenticated
@@ -44,5 +49,18 @@ class RequireMFAMiddleware:
                 "Staff and reviewers must set up two-factor authentication before using the "
                 "portal.",
             )
-            return redirect(f"{reverse('mfa_activate_totp')}?next={request.get_full_path()}")
+            next_url = quote(request.get_full_path(), safe="/")
+            return redirect(f"{reverse('mfa_activate_totp')}?next={next_url}")
         return self.get_response(request)
+
+
+def _token_user(request: HttpRequest):
+    """The user of a valid `Authorization: Token …` header, or None (DRF answers bad ones)."""
+    from rest_framework.authentication import TokenAuthentication
+    from rest_framework.exceptions import AuthenticationFailed
+
+    try:
+        found = TokenAuthentication().authenticate(request)
+    except AuthenticationFailed:
+        return None
+    return found[0] if found else None

@@ -48,7 +48,8 @@ class AIFactoryAdmin(SimpleHistoryAdmin):
     def get_queryset(self, request):
         from django.db.models import Count
 
-        return super().get_queryset(request).annotate(_system_count=Count("systems"))
+        # distinct: searching or filtering on systems joins them a second time.
+        return super().get_queryset(request).annotate(_system_count=Count("systems", distinct=True))
 
     @admin.display(description="Systems", ordering="_system_count")
     def system_count(self, factory: AIFactory) -> int:

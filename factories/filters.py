@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django_countries import countries
 
 from .models import AIFactory, System
 
 
+class WholeNumberFilter(django_filters.NumberFilter):
+    """A number filter that refuses fractions (`wave=1.5` must not match wave 1)."""
+
+    field_class = forms.IntegerField
+
+
 class FactoryFilter(django_filters.FilterSet):
     country = django_filters.ChoiceFilter(
         choices=lambda: list(countries), label="Country", empty_label="Any country"
     )
-    wave = django_filters.NumberFilter(min_value=1, label="Selection wave")
+    wave = WholeNumberFilter(min_value=1, label="Selection wave")
     kind = django_filters.ChoiceFilter(
         field_name="systems__kind",
         choices=System.Kind.choices,

@@ -376,6 +376,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ApplicationStatusEnum": "access_requests.models.ApplicationStatus",
         "SystemStatusEnum": "factories.models.System.Status",
+        "SystemKindEnum": "factories.models.System.Kind",
+        "AssignmentKindEnum": "access_requests.review_models.Assignment.Kind",
+        "AssignmentStatusEnum": "access_requests.review_models.Assignment.Status",
     },
 }
 

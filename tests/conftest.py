@@ -43,7 +43,13 @@ def pytest_terminal_summary(terminalreporter) -> None:
         terminalreporter.write_line(line)
 
 
+@pytest.hookimpl(trylast=True)  # after pytest-django has ordered the tests
 def pytest_collection_modifyitems(config, items) -> None:
+    # Browser tests run last. Once Playwright's sync API has started, its event loop runs in the
+    # main thread, so Django gives the main thread a second set of connections; a database test
+    # after a browser test would keep one of them checked out of the PostgreSQL pool, and the
+    # test database could not be dropped at the end.
+    items.sort(key=lambda item: "browser" in item.keywords)  # stable: keeps the other order
     if CHROMIUM:
         return
     skip = pytest.mark.skip(reason="chromium is not installed (apt-get install chromium)")
@@ -80,16 +86,44 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
-@pytest.fixture
-def catalogue(db):
-    """The real seed catalogue: seven factories, thirteen systems, their sources."""
+@pytest.fixture(scope="session")
+def _catalogue_rows(django_db_setup, django_db_blocker):
+    """The seed catalogue's rows as the real loader writes them: loaded once, then rolled back."""
+    from django.db import transaction
+
+    from factories.models import AIFactory, Source, System
     from factories.services import DEFAULT_CATALOGUE_PATH, catalogue_load, catalogue_read
 
-    catalogue_load(data=catalogue_read(DEFAULT_CATALOGUE_PATH))
+    with django_db_blocker.unblock(), transaction.atomic():
+        catalogue_load(data=catalogue_read(DEFAULT_CATALOGUE_PATH))
+        rows = [(m, list(m.objects.order_by("pk").values())) for m in (AIFactory, System, Source)]
+        transaction.set_rollback(True)
+    return rows
+
+
+@pytest.fixture
+def catalogue(db, _catalogue_rows):
+    """The real seed catalogue: seven factories, thirteen systems, their sources.
+
+    Restored with bulk inserts (no signals) instead of running the loader in every test, with
+    the first history records of factories and systems (sources get none, to stay fast). Tests
+    of the loader itself call `load_reference_data`.
+    """
+    from factories.models import Source
+
+    for model, rows in _catalogue_rows:
+        objs = model.objects.bulk_create(model(**row) for row in rows)
+        if model is not Source:
+            model.history.bulk_history_create(objs, default_change_reason="load_reference_data")
 
 
 @pytest.fixture
 def admin_user(db):
+    """A superuser with two-factor authentication set up (staff must have it)."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
     from accounts.models import User
 
-    return User.objects.create_superuser(email="admin@example.org", password="admin-pass-123")
+    user = User.objects.create_superuser(email="admin@example.org", password="admin-pass-123")
+    TOTP.activate(user, generate_totp_secret())
+    return user

@@ -1,0 +1,34 @@
+"""Small helpers shared by the applicant tests (fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from access_requests.models import Application, ApplicationEvent
+
+SMALL_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
+
+
+def pdf(name: str = "plan.pdf", size: int | None = None) -> SimpleUploadedFile:
+    """A PDF upload; padded to `size` bytes when given."""
+    content = SMALL_PDF if size is None else SMALL_PDF + b"0" * (size - len(SMALL_PDF))
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def png_named_pdf(name: str = "x.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, PNG, content_type="application/pdf")
+
+
+def submitted_events(application: Application) -> int:
+    return application.events.filter(kind=ApplicationEvent.Kind.SUBMITTED).count()
+
+
+def assert_still_draft(application: Application) -> None:
+    """Nothing of a submission was saved."""
+    application.refresh_from_db()
+    assert application.status == Application.Status.DRAFT
+    assert application.submitted_at is None
+    assert application.expected_decision_by is None
+    assert application.cutoff_id is None
+    assert submitted_events(application) == 0
