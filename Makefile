@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (apt-get install python3.11 python3.11-venv)"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet '.[dev]'
 	@touch $(STAMP)
 
 venv: $(STAMP)
@@ -54,8 +54,13 @@ format: venv
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Page bench, then routing bench; both always run (unless interrupted). Exit status: the page
+# bench's when it failed (1 could not run, 2 below target), else the routing bench's.
 bench: venv
-	$(PY) bench/run.py
+	@$(PY) bench/run.py; pages=$$?; \
+	if [ $$pages -ge 128 ]; then exit $$pages; fi; \
+	$(PY) bench/routing.py; routing=$$?; \
+	if [ $$pages -ne 0 ]; then exit $$pages; fi; exit $$routing
 
 clean:
 	rm -rf var/portal.sqlite3 var/staticfiles var/mail

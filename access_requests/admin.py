@@ -6,13 +6,17 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
     AccessMode,
+    Allocation,
     Application,
     ApplicationEvent,
     Attachment,
+    ConflictOfInterest,
     Cutoff,
     Membership,
+    Notification,
     Organisation,
     OrganisationType,
+    RoutingRecord,
     SiteRole,
     TeamMember,
 )
@@ -117,9 +121,66 @@ class ApplicationAdmin(admin.ModelAdmin):
     date_hierarchy = "submitted_at"
     inlines = [TeamMemberInline, AttachmentInline, EventInline]
     readonly_fields = [f.name for f in Application._meta.fields]
+    actions = ["route_again"]
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    @admin.action(description="Route again to the site's reviewers (after fixing the pool)")
+    def route_again(self, request, queryset) -> None:
+        from .review_services import application_route
+
+        routed = 0
+        for pk in queryset.values_list("pk", flat=True):
+            record = application_route(application_id=pk, trigger="admin")
+            routed += record is not None and record.outcome == "routed"
+        self.message_user(
+            request,
+            f"{routed} of {queryset.count()} application(s) routed; the others had nothing to "
+            "route or still cannot be staffed (see their routing records).",
+        )
+
+
+class RoutingRecordInline(admin.TabularInline):
+    model = RoutingRecord
+    extra = 0
+    can_delete = False
+    readonly_fields = ["created_at", "trigger", "outcome", "reason", "chosen", "exclusions"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+ApplicationAdmin.inlines = [*ApplicationAdmin.inlines, RoutingRecordInline]
+
+
+@admin.register(ConflictOfInterest)
+class ConflictOfInterestAdmin(admin.ModelAdmin):
+    list_display = ["reviewer", "organisation", "reason", "created_at"]
+    search_fields = ["reviewer__email", "organisation__legal_name"]
+    autocomplete_fields = ["reviewer", "organisation"]
+
+
+@admin.register(Allocation)
+class AllocationAdmin(admin.ModelAdmin):
+    list_display = ["application", "system", "gpu_hours", "start", "end", "period_year"]
+    list_filter = ["system__factory", "period_year"]
+    list_select_related = ["application", "system"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["subject", "recipient", "created_at", "sent_at", "attempts"]
+    list_filter = ["sent_at"]
+    search_fields = ["recipient", "subject", "key"]
+    readonly_fields = ["key", "recipient", "subject", "body", "application", "sent_at", "attempts"]
 
 
 @admin.register(SiteRole)

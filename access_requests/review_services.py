@@ -285,7 +285,11 @@ def _own_open_assignment(assignment_id: int, reviewer) -> Assignment:
         raise Assignment.DoesNotExist
     if not assignment.is_open:
         raise ValidationError(f"This assignment is {assignment.get_status_display().lower()}.")
-    if assignment.application.status != ApplicationStatus.UNDER_REVIEW:
+    # Reviewers already found may work while staff look for the missing ones (needs attention).
+    if assignment.application.status not in (
+        ApplicationStatus.UNDER_REVIEW,
+        ApplicationStatus.NEEDS_ATTENTION,
+    ):
         raise ValidationError("The application is no longer under review.")
     return assignment
 

@@ -159,9 +159,10 @@ if DATABASE_URL:
         _db.setdefault("OPTIONS", {})["pool"] = {
             "min_size": env_int("DATABASE_POOL_MIN_SIZE", 1),
             "max_size": env_int("DATABASE_POOL_MAX_SIZE", 10),
-            "timeout": env_int("DATABASE_POOL_TIMEOUT", 10),
+            # Seconds a request waits for a connection: short, so an outage answers 503 quickly.
+            "timeout": env_int("DATABASE_POOL_TIMEOUT", 4),
         }
-        _db["OPTIONS"]["connect_timeout"] = env_int("DATABASE_CONNECT_TIMEOUT", 5)
+        _db["OPTIONS"]["connect_timeout"] = env_int("DATABASE_CONNECT_TIMEOUT", 3)
         _db.setdefault("TEST", {})["NAME"] = env_str("DATABASE_TEST_NAME") or None
 else:
     (BASE_DIR / "var").mkdir(exist_ok=True)
@@ -172,6 +173,7 @@ else:
     }
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6's default, adopted now
 
 # --- Cache ----------------------------------------------------------------------------------------
 # The public catalogue pages are cached and invalidated on every admin edit. Several processes

@@ -251,8 +251,6 @@ def bulk_under_review(
         )
         for i in range(count)
     )
-    if not applications or applications[0].pk is None:  # backends that return no ids
-        applications = list(Application.objects.filter(applicant=applicant).order_by("pk"))
     Assignment.objects.bulk_create(
         Assignment(
             application=application,

@@ -86,15 +86,21 @@ def assert_untouched(application, assignment) -> None:
     assert application.assignments.count() == 1
 
 
-@pytest.mark.parametrize("who", ["reviewer of site Y", "approver of site Y", "other reviewer"])
-def test_it_answers_404_to_outsiders_in_html(client, case, site_x, site_y, who):
-    application, assignment, attachment = case
-    user = {
+OUTSIDERS = ["reviewer of site Y", "approver of site Y", "other reviewer of site X"]
+
+
+def outsider(who: str, site_x, site_y):
+    return {
         "reviewer of site Y": site_y.technical[0],
         "approver of site Y": site_y.approver,
-        "other reviewer": site_x.technical[1],  # Theo: LUMI, but not assigned
+        "other reviewer of site X": site_x.technical[1],  # Theo: LUMI, but not assigned
     }[who]
-    login(client, user)
+
+
+@pytest.mark.parametrize("who", OUTSIDERS)
+def test_it_answers_404_to_outsiders_in_html(client, case, site_x, site_y, who):
+    application, assignment, attachment = case
+    login(client, outsider(who, site_x, site_y))
 
     statuses = {
         f"{m} {u}": html(client, m, u).status_code
@@ -105,15 +111,10 @@ def test_it_answers_404_to_outsiders_in_html(client, case, site_x, site_y, who):
     assert_untouched(application, assignment)
 
 
-@pytest.mark.parametrize("who", ["reviewer of site Y", "approver of site Y", "other reviewer"])
+@pytest.mark.parametrize("who", OUTSIDERS)
 def test_it_answers_404_to_outsiders_in_the_api(client, case, site_x, site_y, who):
     application, assignment, _ = case
-    user = {
-        "reviewer of site Y": site_y.technical[0],
-        "approver of site Y": site_y.approver,
-        "other reviewer": site_x.technical[1],
-    }[who]
-    login(client, user)
+    login(client, outsider(who, site_x, site_y))
 
     responses = {
         f"{m} {u}": client.generic(

@@ -252,14 +252,14 @@ def test_it_alerts_once_when_an_unstaffable_application_is_routed_twice(
     assert [m.to for m in mailoutbox] == [["admin@example.org"]]
 
 
-def test_it_routes_a_flagged_application_when_staff_ask_again(
+def test_it_routes_a_flagged_application_when_an_admin_asks_again(
     submit_application, meluxina, admin_user, django_capture_on_commit_callbacks, mailoutbox
 ):
     application = submit_application(system=meluxina)
     route(application, django_capture_on_commit_callbacks)
     rex = site_person(meluxina.factory, "rex@lxp.lu", "Rex Reviewer", SiteRole.Role.TECHNICAL)
 
-    record = route(application, django_capture_on_commit_callbacks, trigger="staff")
+    record = route(application, django_capture_on_commit_callbacks, trigger="admin")
 
     application.refresh_from_db()
     assert record.outcome == RoutingRecord.Outcome.ROUTED

@@ -144,7 +144,7 @@ def test_it_switches_to_postgresql_with_a_pool_and_redis_from_urls():
     )
 
     assert values["ENGINE"] == "django.db.backends.postgresql"
-    assert values["POOL"] == {"min_size": 1, "max_size": 4, "timeout": 10}
+    assert values["POOL"] == {"min_size": 1, "max_size": 4, "timeout": 4}
     assert values["CONN_MAX_AGE"] == 0  # the pool and persistent connections exclude each other
     assert values["CACHE"] == "django.core.cache.backends.redis.RedisCache"
     assert values["EAGER"] is False
