@@ -7,6 +7,7 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from access_requests import review_services
 from access_requests.models import Application, Assignment, SiteRole
+
 from .review_fixtures import *  # noqa: F403
 from .review_fixtures import site_person
 
