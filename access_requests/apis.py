@@ -23,6 +23,8 @@ from .serializers import (
 )
 
 AUTH_ERRORS = {401: ERROR_401, 403: ERROR_403}
+# A paginated list answers 404 for a page beyond the last one (`?page=99`).
+PAGE_ERRORS = {404: ERROR_404, **AUTH_ERRORS}
 
 
 class AccessModeListApi(generics.ListAPIView):
@@ -103,7 +105,8 @@ class ApplicationListCreateApi(generics.ListAPIView):
         return selectors.application_list_for_applicant(user=self.request.user)
 
     @extend_schema(
-        tags=["applications"], responses={200: ApplicationListSerializer(many=True), **AUTH_ERRORS}
+        tags=["applications"],
+        responses={200: ApplicationListSerializer(many=True), **PAGE_ERRORS},
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)

@@ -25,6 +25,8 @@ from .review_serializers import (
 )
 
 AUTH_ERRORS = {401: ERROR_401, 403: ERROR_403}
+# A paginated list answers 404 for a page beyond the last one (`?page=99`).
+PAGE_ERRORS = {404: ERROR_404, **AUTH_ERRORS}
 WRITE_ERRORS = {400: ERROR_400, 404: ERROR_404, **AUTH_ERRORS}
 
 
@@ -38,7 +40,7 @@ class AssignmentListApi(generics.ListAPIView):
         return rs.assignment_list_for_reviewer(user=self.request.user)
 
     @extend_schema(
-        tags=["reviews"], responses={200: AssignmentSerializer(many=True), **AUTH_ERRORS}
+        tags=["reviews"], responses={200: AssignmentSerializer(many=True), **PAGE_ERRORS}
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -131,7 +133,7 @@ class AllocationListApi(generics.ListAPIView):
         return rs.allocation_list_for_user(user=self.request.user)
 
     @extend_schema(
-        tags=["reviews"], responses={200: AllocationSerializer(many=True), **AUTH_ERRORS}
+        tags=["reviews"], responses={200: AllocationSerializer(many=True), **PAGE_ERRORS}
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)

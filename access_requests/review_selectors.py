@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from .models import (
@@ -40,11 +41,20 @@ def routing_candidates(*, factory_id: int) -> list[Candidate]:
             user__is_active=True,
         )
         .select_related("user")
+        # A correlated count per reviewer uses the (reviewer, status) index; a join would read
+        # and group every assignment the reviewers ever had.
         .annotate(
-            open_count=Count(
-                "user__assignments",
-                filter=Q(user__assignments__status__in=Assignment.OPEN),
-                distinct=True,
+            open_count=Coalesce(
+                Subquery(
+                    Assignment.objects.filter(
+                        reviewer_id=OuterRef("user_id"), status__in=Assignment.OPEN
+                    )
+                    .order_by()
+                    .values("reviewer_id")
+                    .annotate(n=Count("pk"))
+                    .values("n")[:1]
+                ),
+                0,
             )
         )
         .order_by("user_id", "role")

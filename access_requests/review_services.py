@@ -51,21 +51,30 @@ AUTOMATIC_TRIGGERS = ("submit", "decline")
 
 
 def notification_queue(
-    *, key: str, recipient: str, template: str, context: dict[str, Any], application=None
+    *,
+    key: str,
+    recipient: str,
+    template: str,
+    context: dict[str, Any],
+    application=None,
+    fresh: bool = False,
 ) -> Notification | None:
     """Store an email to send once (unique `key`) and enqueue its sending after commit."""
     context = {"site_url": settings.PORTAL_SITE_URL, **context}
-    subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
+    # One line: a title with a line break (possible through the API) would otherwise make every
+    # email about the application fail (Django refuses newlines in headers).
+    subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
     body = render_to_string(f"emails/{template}_body.txt", context)
-    notification, created = Notification.objects.get_or_create(
-        key=key[:120],
-        defaults={
-            "recipient": recipient,
-            "subject": f"[AI Factory portal] {subject}"[:200],
-            "body": body,
-            "application": application,
-        },
-    )
+    values = {
+        "recipient": recipient,
+        "subject": f"[AI Factory portal] {subject}"[:200],
+        "body": body,
+        "application": application,
+    }
+    if fresh:  # the key cannot exist yet (it names a row made in this transaction)
+        notification, created = Notification.objects.create(key=key[:120], **values), True
+    else:
+        notification, created = Notification.objects.get_or_create(key=key[:120], defaults=values)
     if created:
         transaction.on_commit(lambda: _enqueue("send_notification", notification.pk))
     return notification
@@ -123,12 +132,13 @@ def _event(application, *, actor, kind, from_status, message="", internal=False,
     )  # fmt: skip
 
 
-def _needs(application: Application) -> dict[str, int]:
+def _needs(application: Application, assignments: list[tuple[int, str, str]]) -> dict[str, int]:
+    """Reviewers still missing per kind, given (reviewer_id, kind, status) of the assignments."""
     mode = application.access_mode
     wanted = {"technical": mode.technical_reviews, "scientific": mode.scientific_reviews}
-    for assignment in application.assignments.all():
-        if assignment.status != Assignment.Status.DECLINED:
-            wanted[assignment.kind] -= 1
+    for _reviewer_id, kind, status in assignments:
+        if status != Assignment.Status.DECLINED:
+            wanted[kind] -= 1
     return {kind: max(n, 0) for kind, n in wanted.items()}
 
 
@@ -154,7 +164,8 @@ def application_route(*, application_id: int, trigger: str = "submit") -> Routin
             and trigger in AUTOMATIC_TRIGGERS
         ):
             return None
-        needs = _needs(application)
+        assignments = list(application.assignments.values_list("reviewer_id", "kind", "status"))
+        needs = _needs(application, assignments)
         if not any(needs.values()):
             return None
         factory = application.system.factory
@@ -167,9 +178,7 @@ def application_route(*, application_id: int, trigger: str = "submit") -> Routin
             applicant_email=application.applicant.email,
             team_emails=frozenset(application.team_members.values_list("email", flat=True)),
             needs=needs,
-            excluded_user_ids=frozenset(
-                application.assignments.values_list("reviewer_id", flat=True)
-            ),
+            excluded_user_ids=frozenset(reviewer_id for reviewer_id, _, _ in assignments),
         )
         result = routing.route(facts, review_selectors.routing_candidates(factory_id=factory.pk))
         record = RoutingRecord.objects.create(
@@ -185,11 +194,15 @@ def application_route(*, application_id: int, trigger: str = "submit") -> Routin
             trigger=trigger,
         )
         due_by = application.expected_decision_by or add_working_days(timezone.localdate(), 5)
-        for choice in result.chosen:
-            assignment = Assignment.objects.create(
+        created = Assignment.objects.bulk_create(
+            Assignment(
                 application=application, reviewer_id=choice.user_id, kind=choice.kind, due_by=due_by
             )
+            for choice in result.chosen
+        )
+        for choice, assignment in zip(result.chosen, created, strict=True):
             notification_queue(
+                fresh=True,
                 key=f"assigned:{assignment.pk}",
                 recipient=choice.email,
                 template="assignment_new",

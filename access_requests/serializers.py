@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from factories.models import System
@@ -106,11 +107,28 @@ class AttachmentSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "size", "created_at"]
 
 
+def _blank_choice(name: str) -> serializers.ChoiceField:
+    """A read-only choice of Application that a draft may leave blank.
+
+    DRF drops `allow_blank` from read-only model fields, and the schema would then forbid the
+    `""` that a draft has.
+    """
+    field = Application._meta.get_field(name)
+    return serializers.ChoiceField(
+        choices=field.choices, allow_blank=True, read_only=True, label=field.verbose_name
+    )
+
+
 class ApplicationSerializer(serializers.ModelSerializer):
     """What an applicant sees of an application."""
 
-    access_mode = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    system = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    # A draft may have no access mode, system or choices yet: null and "" in the schema too.
+    access_mode = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    system = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    ai_domain = _blank_choice("ai_domain")
+    workload = _blank_choice("workload")
+    gdpr_basis = _blank_choice("gdpr_basis")
+    ai_act_risk = _blank_choice("ai_act_risk")
     url = serializers.HyperlinkedIdentityField(view_name="api:application-detail")
     events = serializers.SerializerMethodField()
     team_members = TeamMemberSerializer(many=True, read_only=True)
@@ -149,6 +167,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(EventSerializer(many=True))
     def get_events(self, application: Application) -> list[dict]:
         events = getattr(application, "public_events", None)
         if events is None:

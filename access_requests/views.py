@@ -37,18 +37,26 @@ def _add_errors(form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
+STATUS_BADGE = {
+    Application.Status.DRAFT: "text-bg-light border",
+    Application.Status.NEEDS_ATTENTION: "text-bg-warning",
+    Application.Status.APPROVED: "text-bg-success",
+    Application.Status.REJECTED: "text-bg-danger",
+    Application.Status.WITHDRAWN: "text-bg-secondary",
+}
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     applications = list(selectors.application_list_for_applicant(user=request.user))
+    for application in applications:  # looked up here: per-row template loops are slow
+        application.next_step = NEXT_STEP_TEXT[application.status]
+        application.badge_class = STATUS_BADGE.get(application.status, "text-bg-primary")
     organisations = list(selectors.organisation_list_for_user(user=request.user))
     return render(
         request,
         "access_requests/dashboard.html",
-        {
-            "applications": applications,
-            "organisations": organisations,
-            "next_step_text": NEXT_STEP_TEXT,
-        },
+        {"applications": applications, "organisations": organisations},
     )
 
 

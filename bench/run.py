@@ -11,6 +11,10 @@ Prints a table and writes bench/results/latest.json. Exit status: 0 when every p
 target, 2 when one is below its target or answered errors, 1 when the benchmark could not run.
 Only 127.0.0.1 is contacted; gunicorn is stopped at the end, also on error or Ctrl-C.
 
+The signed-in pages (an applicant's dashboard and API list, a reviewer's desk and API list) use
+bench data made by bench/page_data.py before measuring: a session cookie for the HTML pages and an
+API token for the API (see bench/README.md).
+
 To measure another page, add a `Page` to PAGES. Pages that need a signed-in user can pass request
 headers (a session cookie) through `Page.headers`, or compute them once the server runs with
 `Page.prepare` (see bench/README.md).
@@ -50,9 +54,10 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_bench"
 CACHE_URL = "redis://127.0.0.1:6379/2"
 GUNICORN_WORKERS = 2
 BASELINE_PATH = "/bench/baseline/"
-# Measuring time (runs and warm-up) the options may plan; setup comes on top (about 15 s): the
-# whole run stays under three minutes.
-MAX_MEASURING_SECONDS = 150
+# Measuring time (runs and warm-up) the options may plan; setup comes on top (about 20 s): the
+# whole run stays under four minutes.
+MAX_MEASURING_SECONDS = 210
+PAGE_DATA_SCRIPT = ROOT / "bench" / "page_data.py"
 
 
 @dataclass(frozen=True)
@@ -70,12 +75,75 @@ class Page:
     prepare: Callable[[str, dict[str, str]], dict[str, str]] | None = None
 
 
+# --- Signed-in pages ------------------------------------------------------------------------------
+
+# What bench/page_data.py printed: request headers per bench user, and the sizes of the bench data.
+_PAGE_DATA: dict[str, dict] = {}
+
+
+def page_data(env: dict[str, str]) -> dict[str, dict]:
+    """Create the bench users and their data (idempotent) once per run; their headers."""
+    if not _PAGE_DATA:
+        result = subprocess.run(
+            [venv_tool("python"), str(PAGE_DATA_SCRIPT)],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        lines = result.stdout.strip().splitlines()
+        if result.returncode != 0 or not lines:
+            raise BenchError(
+                f"bench/page_data.py failed ({result.returncode}):\n"
+                f"{(result.stdout + result.stderr).strip()[-3000:]}"
+            )
+        _PAGE_DATA.update(json.loads(lines[-1]))
+    return _PAGE_DATA
+
+
+def signed_in(user: str, header: str) -> Callable[[str, dict[str, str]], dict[str, str]]:
+    """A `Page.prepare` sending one bench user's `Cookie` (session) or `Authorization` (token)."""
+
+    def prepare(base_url: str, env: dict[str, str]) -> dict[str, str]:
+        return {header: page_data(env)[user][header]}
+
+    return prepare
+
+
+SIGNED_IN_TARGET = 20.0
+
 PAGES: list[Page] = [
     Page("/", "home page (public catalogue)"),
     Page("/factories/", "factory list (public catalogue)"),
     Page("/factories/lumi-aif/", "factory detail (public catalogue)"),
     Page("/api/v1/factories/", "API factory list (public catalogue)"),
+    Page(
+        "/applications/",
+        "applicant dashboard, 50 applications (session)",
+        SIGNED_IN_TARGET,
+        prepare=signed_in("applicant", "Cookie"),
+    ),
+    Page(
+        "/review/",
+        "reviewer desk, 50 open assignments (session, TOTP set up)",
+        SIGNED_IN_TARGET,
+        prepare=signed_in("reviewer", "Cookie"),
+    ),
+    Page(
+        "/api/v1/applications/",
+        "API applications of the applicant, first page (token)",
+        SIGNED_IN_TARGET,
+        prepare=signed_in("applicant", "Authorization"),
+    ),
+    Page(
+        "/api/v1/assignments/",
+        "API assignments of the reviewer, first page (token)",
+        SIGNED_IN_TARGET,
+        prepare=signed_in("reviewer", "Authorization"),
+    ),
 ]
+PAGE_GROUPS = {
+    "all": lambda page: True,
+    "public": lambda page: page.prepare is None,
+    "signed-in": lambda page: page.prepare is not None,
+}
 
 
 @dataclass
@@ -461,11 +529,17 @@ def git_commit() -> str | None:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run [5]")
+    parser.add_argument("--duration", type=int, default=4, help="seconds per wrk run [4]")
     parser.add_argument("--rounds", type=int, default=3, help="runs per page [3]")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections [8]")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads [2]")
     parser.add_argument("--warmup", type=int, default=1, help="warm-up seconds per path [1]")
+    parser.add_argument(
+        "--pages",
+        choices=sorted(PAGE_GROUPS),
+        default="all",
+        help="which pages: the public (cached) ones, the signed-in ones, or all [all]",
+    )
     parser.add_argument(
         "--database-url",
         default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
@@ -479,10 +553,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--duration and --rounds must be at least 1, --warmup at least 0")
     if args.connections < args.threads or args.threads < 1:
         parser.error("--connections must be at least --threads (at least 1)")
-    planned = plan_seconds(len(PAGES), args.rounds, args.duration, args.warmup)
+    args.page_list = [page for page in PAGES if PAGE_GROUPS[args.pages](page)]
+    planned = plan_seconds(len(args.page_list), args.rounds, args.duration, args.warmup)
     if planned > MAX_MEASURING_SECONDS:
         parser.error(
-            f"{args.rounds} rounds of {args.duration} s for {len(PAGES)} pages and the baseline "
+            f"{args.rounds} rounds of {args.duration} s for {len(args.page_list)} pages and the "
+            "baseline "
             f"take {planned} s of measuring; keep it under {MAX_MEASURING_SECONDS} s "
             "(lower --duration or --rounds)."
         )
@@ -515,7 +591,8 @@ def main(argv: list[str] | None = None) -> int:
             "Redis",
             "Start it, e.g. `redis-server --daemonize yes --bind 127.0.0.1 --save ''`.",
         )
-        planned = plan_seconds(len(PAGES), args.rounds, args.duration, args.warmup)
+        pages = args.page_list
+        planned = plan_seconds(len(pages), args.rounds, args.duration, args.warmup)
         load = os.getloadavg()[0]
         if load > 0.5 * (os.cpu_count() or 1):
             print(
@@ -524,7 +601,7 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
         print(
-            f"Benchmark: {len(PAGES)} pages x {args.rounds} rounds x {args.duration} s, "
+            f"Benchmark: {len(pages)} pages x {args.rounds} rounds x {args.duration} s, "
             f"wrk -t{args.threads} -c{args.connections}, gunicorn {GUNICORN_WORKERS} sync "
             f"workers; about {planned + 15} s.",
             flush=True,
@@ -540,7 +617,7 @@ def main(argv: list[str] | None = None) -> int:
             server = Server(env, Path(tmp) / "gunicorn.log")
             server.start()
             print(f"gunicorn on {server.base_url}", flush=True)
-            results = measure(args, wrk, server, PAGES)
+            results = measure(args, wrk, server, pages)
             server_log = server.log_tail()
             server.stop()
     except BenchError as exc:
@@ -554,6 +631,13 @@ def main(argv: list[str] | None = None) -> int:
             server.stop()
 
     print_table(results)
+    if _PAGE_DATA:
+        counts = _PAGE_DATA["counts"]
+        print(
+            f"Signed-in pages: the applicant has {counts['applicant_applications']} applications, "
+            f"the reviewer {counts['reviewer_open_assignments']} open assignments; "
+            f"{counts['applications_in_database']:,} applications in the database."
+        )
     report = {
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": git_commit(),
@@ -573,6 +657,7 @@ def main(argv: list[str] | None = None) -> int:
             "cache": CACHE_URL,
         },
         "elapsed_s": round(time.monotonic() - started, 1),
+        "page_data": _PAGE_DATA.get("counts"),
         **results,
     }
     if server_log.strip():

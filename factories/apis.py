@@ -23,7 +23,8 @@ from .serializers import (
 @method_decorator(cache_public_catalogue, name="dispatch")
 @extend_schema_view(
     get=extend_schema(
-        tags=["catalogue"], responses={200: FactorySerializer(many=True), 400: ERROR_400}
+        tags=["catalogue"],
+        responses={200: FactorySerializer(many=True), 400: ERROR_400, 404: ERROR_404},
     )
 )
 class FactoryListApi(generics.ListAPIView):
@@ -52,7 +53,8 @@ class FactoryDetailApi(generics.RetrieveAPIView):
 @method_decorator(cache_public_catalogue, name="dispatch")
 @extend_schema_view(
     get=extend_schema(
-        tags=["catalogue"], responses={200: SystemSerializer(many=True), 400: ERROR_400}
+        tags=["catalogue"],
+        responses={200: SystemSerializer(many=True), 400: ERROR_400, 404: ERROR_404},
     )
 )
 class SystemListApi(generics.ListAPIView):

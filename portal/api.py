@@ -17,7 +17,8 @@ class Pagination(pagination.PageNumberPagination):
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Every error is `{"detail": "...", "code": "...", "errors": {field: [messages]}}`.
+    """Every error is `{"detail": "...", "code": "...", "errors": {field: [messages]}}`; `errors`
+    only on a 400, where it is always present.
 
     Django's own ValidationError (raised by services) becomes a 400 like DRF's, so a broken rule
     never surfaces as a 500.
@@ -50,4 +51,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             "detail": str(exc.detail),
             "code": codes if isinstance(codes, str) else "error",
         }
+        if response.status_code == status.HTTP_400_BAD_REQUEST:
+            # A body that is not JSON (ParseError) names no field, but a 400 has `errors` too.
+            response.data["errors"] = {"non_field_errors": [str(exc.detail)]}
     return response

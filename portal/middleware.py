@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 
+from django.core.signals import got_request_exception
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
@@ -37,18 +39,35 @@ def unavailable_response(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _note_outage(sender, request: HttpRequest | None = None, **kwargs) -> None:
+    """Django turns an exception raised by a middleware (the session or token lookup of a
+    signed-in user) into a 500 response before it reaches this middleware; mark the request
+    when that exception was an outage, so that the 500 becomes a 503."""
+    exc = sys.exc_info()[1]
+    if request is not None and exc is not None and _is_outage(exc):
+        request._database_outage = exc  # type: ignore[attr-defined]
+
+
+got_request_exception.connect(_note_outage, dispatch_uid="portal.middleware.note_outage")
+
+
 class DatabaseUnavailableMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         try:
-            return self.get_response(request)
+            response = self.get_response(request)
         except Exception as exc:
             if _is_outage(exc):
                 logger.error("Database unavailable while serving %s: %s", request.path, exc)
                 return unavailable_response(request)
             raise
+        outage = getattr(request, "_database_outage", None)
+        if outage is not None and response.status_code == 500:
+            logger.error("Database unavailable while serving %s: %s", request.path, outage)
+            return unavailable_response(request)
+        return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if _is_outage(exception):

@@ -212,9 +212,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
     "max_retries": 1,
-    "visibility_timeout": 3600,
+    # Seconds before a message taken by a worker that died (acks_late: not yet acknowledged) is
+    # delivered again. Longer than any task runs; the fault tests set it to a few seconds.
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
 }
 CELERY_TASK_PUBLISH_RETRY = False
+# Keep Celery's Django fix-up from closing the connection pool around every task; connections
+# go back to the pool after each task instead (portal/celery.py).
+CELERY_DB_REUSE_MAX = 1_000_000
 CELERY_TIMEZONE = "Europe/Brussels"
 CELERY_BEAT_SCHEDULE = {
     "sweep-unrouted": {"task": "access_requests.tasks.sweep", "schedule": 60.0},
