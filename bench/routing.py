@@ -10,8 +10,8 @@ before and after; no other database of that Redis is touched).
    with their organisations, and the backlog: fast-lane applications on lumi, status submitted,
    written with bulk_create. Applications of an earlier run are deleted first.
 2. Enqueues `route_application` for each (what `application_submit` does on commit), then starts
-   the worker (`celery -A portal worker --concurrency=1`, prefork by default, mail to Django's
-   locmem backend: no SMTP) and waits until it is ready.
+   the worker (`celery -A portal worker --concurrency=2`, one process per core, prefork by
+   default; mail to Django's locmem backend: no SMTP) and waits until it is ready.
 3. Measures from "ready" until no application of the backlog is still submitted (routed/s), then
    until every notification email routing enqueued is sent (send_notification tasks, queued
    behind the routing tasks on the same worker: total time).
@@ -317,8 +317,9 @@ def checks(first_id: int, last_id: int) -> dict:
 class Worker:
     """One Celery worker in its own process group, stopped (the whole group) by stop()."""
 
-    def __init__(self, env: dict[str, str], log_path: Path, pool: str) -> None:
+    def __init__(self, env: dict[str, str], log_path: Path, pool: str, concurrency: int) -> None:
         self.env, self.log_path, self.pool = env, log_path, pool
+        self.concurrency = 1 if pool == "solo" else concurrency
         self.process: subprocess.Popen[bytes] | None = None
         self._log = None
 
@@ -326,7 +327,8 @@ class Worker:
         """Start and wait for "ready"; returns the start-up time in seconds."""
         command = [
             venv_tool("celery"), "-A", "portal", "worker", f"--pool={self.pool}",
-            "--concurrency=1", "--loglevel=INFO", "--hostname=routing-bench@%h",
+            f"--concurrency={self.concurrency}", "--loglevel=INFO",
+            "--hostname=routing-bench@%h",
             "--without-mingle", "--without-gossip",
         ]  # fmt: skip
         started = time.monotonic()
@@ -383,7 +385,10 @@ def flush_broker(url: str) -> None:
 
 def measure(args: argparse.Namespace, worker: Worker, first_id: int, last_id: int) -> dict:
     startup = worker.start()
-    print(f"Worker ready in {startup:.1f} s ({args.pool}, concurrency 1); routing", flush=True)
+    print(
+        f"Worker ready in {startup:.1f} s ({args.pool}, concurrency {args.concurrency}); routing",
+        flush=True,
+    )
     ready = time.monotonic()
     deadline = ready + args.timeout
     routed_at = emails_at = None
@@ -499,6 +504,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--count", type=int, default=10_000, help="backlog size [10000]")
     parser.add_argument("--reviewers", type=int, default=20, help="technical reviewers [20]")
     parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=2,
+        help="processes of the one worker (prefork) [2: one per core of these machines]",
+    )
+    parser.add_argument(
         "--pool", choices=["prefork", "solo"], default="prefork", help="worker pool [prefork]"
     )
     parser.add_argument(
@@ -554,7 +565,7 @@ def main(argv: list[str] | None = None) -> int:
             )
         print(
             f"Routing benchmark: {args.count:,} applications, {args.reviewers} reviewers, "
-            f"1 worker ({args.pool}); broker {args.broker_url}",
+            f"1 worker ({args.pool}, concurrency {args.concurrency}); broker {args.broker_url}",
             flush=True,
         )
         with tempfile.TemporaryDirectory(prefix="portal-routing-bench-") as tmp:
@@ -585,7 +596,7 @@ def main(argv: list[str] | None = None) -> int:
             enqueue_s = time.monotonic() - clock
             print(f"{args.count:,} route_application tasks enqueued in {enqueue_s:.1f} s")
 
-            worker = Worker(env, Path(tmp) / "worker.log", args.pool)
+            worker = Worker(env, Path(tmp) / "worker.log", args.pool, args.concurrency)
             result = measure(args, worker, first_id, last_id)
             result["enqueue_s"] = round(enqueue_s, 2)
             worker_log = worker.tail()
@@ -630,7 +641,7 @@ def main(argv: list[str] | None = None) -> int:
             "count": args.count,
             "reviewers": args.reviewers,
             "pool": args.pool,
-            "concurrency": 1,
+            "concurrency": args.concurrency,
             "timeout_s": args.timeout,
             "database": urlsplit(args.database_url).path.lstrip("/"),
             "broker": args.broker_url,
