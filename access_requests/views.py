@@ -48,7 +48,24 @@ STATUS_BADGE = {
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    applications = list(selectors.application_list_for_applicant(user=request.user))
+    # Only what the table shows: the related rows are wide (texts, JSON) and 50 rows of them
+    # cost more to load than the rest of the page.
+    applications = list(
+        selectors.application_list_for_applicant(user=request.user).only(
+            "id",
+            "title",
+            "status",
+            "applicant_id",
+            "gpu_hours",
+            "expected_decision_by",
+            "updated_at",
+            "organisation__legal_name",
+            "access_mode__short_name",
+            "system__name",
+            "system__factory__name",
+            "system__factory__short_name",
+        )
+    )
     for application in applications:  # looked up here: per-row template loops are slow
         application.next_step = NEXT_STEP_TEXT[application.status]
         application.badge_class = STATUS_BADGE.get(application.status, "text-bg-primary")
