@@ -354,6 +354,24 @@ class Worker:
         except OSError:
             return "(no log)"
 
+    def peak_memory_mib(self) -> float | None:
+        """The largest peak resident memory (VmHWM) among the worker's processes, in MiB."""
+        if self.process is None:
+            return None
+        pids = [self.process.pid]
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        if children.exists():
+            pids += [int(pid) for pid in children.read_text().split()]
+        peaks = []
+        for pid in pids:
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        peaks.append(int(line.split()[1]) / 1024)
+            except OSError:
+                continue
+        return round(max(peaks), 1) if peaks else None
+
     def stop(self) -> None:
         process, self.process = self.process, None
         if process is not None and process.poll() is None:
@@ -493,6 +511,8 @@ def print_table(args: argparse.Namespace, result: dict, check: dict) -> None:
     row("apps with more open assignments than needed", f"{check['over_staffed_applications']}",
         "0", "PASS" if check["over_staffed_applications"] == 0 else "FAIL")  # fmt: skip
     row("apps routed more than once", f"{check['applications_routed_twice']}")
+    if result.get("worker_peak_mib"):
+        row("worker peak memory (largest process, VmHWM)", f"{result['worker_peak_mib']} MiB")
     if check["assignments_per_reviewer_min_max"]:
         low, high = check["assignments_per_reviewer_min_max"]
         row("assignments per reviewer (min-max)", f"{low}-{high}")
@@ -600,6 +620,7 @@ def main(argv: list[str] | None = None) -> int:
             result = measure(args, worker, first_id, last_id)
             result["enqueue_s"] = round(enqueue_s, 2)
             worker_log = worker.tail()
+            result["worker_peak_mib"] = worker.peak_memory_mib()
             worker.stop()
             check = checks(first_id, last_id)
     except BenchError as exc:
