@@ -217,6 +217,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
     "max_retries": 1,
+    "interval_start": 0,  # retry at once: a submit must not wait seconds for a dead broker
     # Seconds before a message taken by a worker that died (acks_late: not yet acknowledged) is
     # delivered again. Longer than any task runs; the fault tests set it to a few seconds.
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),

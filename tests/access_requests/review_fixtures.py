@@ -25,6 +25,7 @@ from typing import Any
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from celery import signals
+from django.db import connections as db_connections
 from django.utils import timezone
 
 from access_requests import review_services, services
@@ -315,6 +316,14 @@ def running_worker() -> Iterator[Any]:
     from portal.celery import app
 
     queue = f"portal-test-{uuid.uuid4().hex[:12]}"
+    # The solo pool sends worker_process_init in this thread, and Celery's Django fix-up then
+    # closes the sockets of this thread's open connections behind psycopg's back and puts them
+    # back in the pool: the worker's first checkout got a dead socket (a task hung) or one whose
+    # number a Redis connection had taken (PostgreSQL: "invalid frontend message type 42").
+    # Since CELERY_DB_REUSE_MAX the fix-up no longer closes them properly first: do it here.
+    for connection in db_connections.all(initialized_only=True):
+        if not connection.in_atomic_block:
+            connection.close()
     keys = ("task_default_queue", "worker_hijack_root_logger", "task_always_eager")
     saved = {key: app.conf[key] for key in keys}
     app.conf.update(
