@@ -20,14 +20,7 @@ from . import review_selectors as rs
 from . import review_services
 from .models import Application, ApplicationStatus, Assignment
 from .review_forms import DecisionForm, DeclineForm, DeskFilterForm, ReviewForm
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+from .views import _add_errors as _form_errors
 
 
 @login_required
