@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import IsAuthenticated
@@ -107,8 +108,6 @@ class ApplicationDecisionApi(APIView):
         system's remaining capacity for the period."""
         application = rs.application_get_for_reviewer(user=request.user, pk=pk)
         if not rs.is_site_approver(request.user, application.system.factory_id):
-            from django.http import Http404
-
             raise Http404
         serializer = DecisionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -117,8 +116,6 @@ class ApplicationDecisionApi(APIView):
                 application=application, approver=request.user, **serializer.validated_data
             )
         except Application.DoesNotExist:
-            from django.http import Http404
-
             raise Http404 from None
         return Response(DecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
 

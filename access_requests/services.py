@@ -395,10 +395,8 @@ def _enqueue_routing(application_id: int) -> None:
     submitted, and the periodic sweep enqueues it later: nothing is lost."""
     import logging
 
-    try:
-        from .tasks import route_application
-    except ImportError:  # routing arrives with the reviewer issue
-        return
+    from .tasks import route_application
+
     try:
         route_application.delay(application_id)
     except Exception:  # broker down: the sweep will pick it up

@@ -24,7 +24,6 @@ class Rect:
 @dataclass(frozen=True)
 class ChartRow:
     label: str
-    url: str
     total: int
     y: float
     text_y: float
@@ -54,7 +53,6 @@ def status_chart(rows: list[FactoryStatusRow]) -> StackedChart:
         chart_rows.append(
             ChartRow(
                 label=f"{row.factory.display_name} ({row.factory.city})",
-                url=row.factory.get_absolute_url(),
                 total=row.total,
                 y=y,
                 text_y=y + BAR_HEIGHT * 0.72,
