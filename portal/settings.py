@@ -211,6 +211,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+BROKER_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
 # Fail fast when the broker is down at publish time: the application is already saved and the
 # periodic sweep picks it up later.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -220,7 +221,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "interval_start": 0,  # retry at once: a submit must not wait seconds for a dead broker
     # Seconds before a message taken by a worker that died (acks_late: not yet acknowledged) is
     # delivered again. Longer than any task runs; the fault tests set it to a few seconds.
-    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+    # How often a worker looks for such messages: a quarter of the timeout (1 s to 60 s), on every
+    # tick (kombu's default scans every 100 s, which would make a short timeout meaningless).
+    "unacked_restore_interval": max(1, min(60, BROKER_VISIBILITY_TIMEOUT // 4)),
+    "unacked_restore_throttle": 1,
 }
 CELERY_TASK_PUBLISH_RETRY = False
 # Keep Celery's Django fix-up from closing the connection pool around every task; connections

@@ -460,22 +460,34 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(
     assert 0 < at_kill < 200, "the worker must die in the middle of the batch"
     assert workers.mails() == []  # the emails are queued behind the routing messages
 
-    # A new worker starts (as a supervisor would restart it) once the message the dead worker
-    # held has been invisible for longer than the visibility timeout: it takes it back.
+    # A new worker starts (as a supervisor would restart it) once the messages the dead worker
+    # held have been invisible for longer than the visibility timeout: it takes them back.
     time.sleep(max(0.0, killed_at + VISIBILITY_TIMEOUT + 0.5 - time.monotonic()))
     second = workers.start()
     wait_for(
-        lambda: routed_count(ids) == 200 or second.poll() is not None,
-        timeout=25,
-        what="the second worker to route the rest",
+        lambda: (
+            routed_count(ids) == 200
+            or (broker.llen(QUEUE) == 0 and broker.hlen("unacked") == 0)
+            or second.poll() is not None
+        ),
+        timeout=30,
+        what="the second worker to take back the dead worker's messages and drain the queue",
     )
     assert second.poll() is None, workers.log(second)
-    # Nothing was left for the sweep: the redelivery alone recovered the message in flight.
-    left_for_sweep = Application.objects.filter(status=ApplicationStatus.SUBMITTED).count()
-
-    # The sweep beat runs anyway: it re-enqueues emails not sent yet (duplicate messages).
+    # Redis's acknowledgement emulation has a window: a message popped from the queue but not
+    # yet recorded as unacknowledged dies with the worker. The sweep (beat runs it every minute)
+    # is the net for that: it re-enqueues what is still submitted, and everything else too
+    # (emails not sent yet), as duplicate messages that must change nothing.
+    left_for_sweep = Application.objects.filter(
+        pk__in=ids, status=ApplicationStatus.SUBMITTED
+    ).count()
     swept = review_services.applications_sweep(older_than=timedelta(0))
-    assert swept["applications"] == 0
+    assert swept["applications"] <= left_for_sweep
+    wait_for(
+        lambda: routed_count(ids) == 200 or second.poll() is not None,
+        timeout=20,
+        what="the second worker to route the rest",
+    )
     expected_mails = Assignment.objects.filter(application_id__in=ids).count()
     wait_for(
         lambda: (
@@ -490,7 +502,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(
     stop_process(second)
 
     numbers = assert_each_routed_once(applications)
-    assert left_for_sweep == 0
+    assert left_for_sweep <= 1  # at most the one message popped but not yet recorded
     assert numbers["assignments"] == 150 * 1 + 50 * 3
     mails = workers.mails()
     assert len(mails) == numbers["notifications"]  # one email per assignment ...
