@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from portal.api_schema import ERROR_400, ERROR_401, ERROR_403, ERROR_404
 
 from . import selectors, services
+from .caching import CachedListMixin
 from .serializers import (
     AccessModeSerializer,
     ApplicationInputSerializer,
@@ -95,7 +96,7 @@ def _save_draft(request: Request, application=None):
     return selectors.application_get_for_applicant(user=request.user, pk=application.pk)
 
 
-class ApplicationListCreateApi(generics.ListAPIView):
+class ApplicationListCreateApi(CachedListMixin, generics.ListAPIView):
     """Applications you may follow (yours and those of organisations you represent)."""
 
     permission_classes = [IsAuthenticated]

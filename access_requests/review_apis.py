@@ -14,6 +14,7 @@ from portal.api_schema import ERROR_400, ERROR_401, ERROR_403, ERROR_404
 
 from . import review_selectors as rs
 from . import review_services
+from .caching import CachedListMixin
 from .models import Application
 from .review_serializers import (
     AllocationSerializer,
@@ -31,7 +32,7 @@ PAGE_ERRORS = {404: ERROR_404, **AUTH_ERRORS}
 WRITE_ERRORS = {400: ERROR_400, 404: ERROR_404, **AUTH_ERRORS}
 
 
-class AssignmentListApi(generics.ListAPIView):
+class AssignmentListApi(CachedListMixin, generics.ListAPIView):
     """Your review assignments, soonest due first."""
 
     permission_classes = [IsAuthenticated]
@@ -120,7 +121,7 @@ class ApplicationDecisionApi(APIView):
         return Response(DecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
 
 
-class AllocationListApi(generics.ListAPIView):
+class AllocationListApi(CachedListMixin, generics.ListAPIView):
     """Allocations: of your applications, of the sites you approve for, or all for staff."""
 
     permission_classes = [IsAuthenticated]

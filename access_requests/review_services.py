@@ -18,6 +18,7 @@ from django.utils import timezone
 from factories.models import System
 
 from . import review_selectors, routing
+from .caching import access_data_changed
 from .models import (
     Allocation,
     Application,
@@ -200,6 +201,7 @@ def application_route(*, application_id: int, trigger: str = "submit") -> Routin
             )
             for choice in result.chosen
         )
+        access_data_changed()  # bulk_create sends no signal
         for choice, assignment in zip(result.chosen, created, strict=True):
             notification_queue(
                 fresh=True,

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from factories.models import System
 
+from .caching import access_data_changed
 from .models import (
     AccessMode,
     Application,
@@ -274,6 +275,7 @@ def team_members_set(*, application: Application, actor, members: list[dict[str,
         rows.append(row)
     application.team_members.all().delete()
     TeamMember.objects.bulk_create(rows)
+    access_data_changed()  # bulk_create sends no signal
     _event(
         application,
         actor=actor,

@@ -56,8 +56,9 @@ class RequireMFAMiddleware:
 
 def _token_user(request: HttpRequest):
     """The user of a valid `Authorization: Token …` header, or None (DRF answers bad ones)."""
-    from rest_framework.authentication import TokenAuthentication
     from rest_framework.exceptions import AuthenticationFailed
+
+    from .backends import TokenAuthentication  # keeps its result for DRF's own lookup
 
     try:
         found = TokenAuthentication().authenticate(request)

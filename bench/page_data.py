@@ -20,6 +20,7 @@ import json
 import os
 import sys
 from datetime import timedelta
+from importlib import import_module
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,10 +34,12 @@ django.setup()
 from allauth.account.models import EmailAddress  # noqa: E402
 from allauth.mfa.models import Authenticator  # noqa: E402
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.db import transaction  # noqa: E402
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from django.utils.crypto import get_random_string  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
 from access_requests.models import (  # noqa: E402
@@ -60,7 +63,7 @@ APPLICANT_APPLICATIONS = 50
 REVIEWER_ASSIGNMENTS = 50
 BENCH_APPLICATIONS = 1_000  # all applications of the bench users together
 SITE, SYSTEM, MODE = "lumi-aif", "lumi", "fast-lane"
-BACKEND = "django.contrib.auth.backends.ModelBackend"
+BACKEND = "accounts.backends.ModelBackend"
 # The applicant's applications cycle through these (no decided ones: those need a Decision).
 STATUSES = [
     ApplicationStatus.DRAFT,
@@ -115,13 +118,18 @@ def applications(owner, org, count: int, *, status=None, label: str) -> list[App
     return Application.objects.bulk_create(made)
 
 
-def session_for(person) -> str:
-    session = SessionStore()
+def cookies_for(person) -> str:
+    """The cookies of a signed-in browser: its session (of the configured engine) and the CSRF
+    secret a browser keeps after its first page."""
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
     session["_auth_user_id"] = str(person.pk)
     session["_auth_user_backend"] = BACKEND
     session["_auth_user_hash"] = person.get_session_auth_hash()
     session.create()
-    return session.session_key
+    csrf = get_random_string(CSRF_SECRET_LENGTH, allowed_chars=CSRF_ALLOWED_CHARS)
+    return (
+        f"{settings.SESSION_COOKIE_NAME}={session.session_key}; {settings.CSRF_COOKIE_NAME}={csrf}"
+    )
 
 
 @transaction.atomic
@@ -174,11 +182,11 @@ def main() -> dict:
 
     return {
         "applicant": {
-            "Cookie": f"sessionid={session_for(applicant)}",
+            "Cookie": cookies_for(applicant),
             "Authorization": f"Token {Token.objects.get_or_create(user=applicant)[0].key}",
         },
         "reviewer": {
-            "Cookie": f"sessionid={session_for(reviewer)}",
+            "Cookie": cookies_for(reviewer),
             "Authorization": f"Token {Token.objects.get_or_create(user=reviewer)[0].key}",
         },
         "counts": {

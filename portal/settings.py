@@ -193,6 +193,8 @@ if CACHE_URL:
             "TIMEOUT": 3600,
         }
     }
+    # Sessions read from the shared cache (written to both): no database read per request.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {
         "default": {
@@ -249,8 +251,9 @@ if TESTING:
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "access_requests:dashboard"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # Django's and allauth's, loading the user's site role and MFA flags in the same query.
+    "accounts.backends.ModelBackend",
+    "accounts.backends.AuthenticationBackend",
 ]
 
 # django-allauth: sign-up and login by email, mandatory verification, rate limits (allauth's
@@ -365,7 +368,7 @@ CONTENT_SECURITY_POLICY = {
 REST_FRAMEWORK = {
     # Token first: an anonymous request then gets a 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.backends.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -414,6 +417,12 @@ LOGGING = {
 # Mounts a constant-response view at /bench/baseline/ for `make bench` only.
 PORTAL_BENCH = env_bool("PORTAL_BENCH", False)
 CATALOGUE_CACHE_SECONDS = env_int("CATALOGUE_CACHE_SECONDS", 3600)
+# The signed-in lists (dashboard, desk, their API lists) cached per user until the next write
+# (access_requests/caching.py). Without a shared cache (CACHE_URL) each process would keep its own
+# copy that the others' writes do not invalidate: on by default only with CACHE_URL, and for the
+# single-process development server and tests.
+USER_PAGE_CACHE = env_bool("PORTAL_USER_PAGE_CACHE", bool(CACHE_URL) or DEBUG or TESTING)
+USER_PAGE_CACHE_SECONDS = env_int("USER_PAGE_CACHE_SECONDS", 600)
 # The portal's public address, for links in emails.
 PORTAL_SITE_URL = env_str("PORTAL_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Uploaded attachments: PDF only (checked by content), at most this many bytes each.

@@ -9,12 +9,15 @@ from django.utils import timezone
 
 from access_requests.models import Application
 from factories.models import System
+from tests.queries import CACHE_HIT_QUERIES, SESSION_QUERIES, USER_QUERIES, give_csrf_cookie
 
 pytestmark = pytest.mark.django_db
 
-# Session, user, the MFA middleware's role check, then the page's own reads.
-DASHBOARD_QUERIES = 5
-API_LIST_QUERIES = 5
+# Session, user (with the flags the MFA middleware reads), then the page's own reads: the
+# applications and the organisations, or the count and one page. Asked again before any write,
+# the answer comes from the per-user cache: session and user only.
+DASHBOARD_QUERIES = SESSION_QUERIES + USER_QUERIES + 2
+API_LIST_QUERIES = SESSION_QUERIES + USER_QUERIES + 2
 
 
 @pytest.fixture(params=[5, 50], ids=["5-applications", "50-applications"])
@@ -52,6 +55,7 @@ def test_it_renders_the_dashboard_in_constant_queries(
     client, alice, many, django_assert_num_queries
 ):
     client.force_login(alice)
+    give_csrf_cookie(client)
 
     with django_assert_num_queries(DASHBOARD_QUERIES):
         response = client.get("/applications/")
@@ -60,6 +64,10 @@ def test_it_renders_the_dashboard_in_constant_queries(
     html = response.content.decode()
     assert html.count('<th scope="row">') == many
     assert "for Alice AI GmbH" in html
+
+    with django_assert_num_queries(CACHE_HIT_QUERIES):
+        again = client.get("/applications/")
+    assert again.content == response.content
 
 
 def test_it_lists_applications_in_the_api_in_constant_queries(
@@ -75,3 +83,7 @@ def test_it_lists_applications_in_the_api_in_constant_queries(
     assert body["count"] == many
     assert len(body["results"]) == many
     assert {r["system"] for r in body["results"]} >= {"lumi", "leonardo"}
+
+    with django_assert_num_queries(CACHE_HIT_QUERIES):
+        again = client.get("/api/v1/applications/?page_size=100")
+    assert again.json() == body

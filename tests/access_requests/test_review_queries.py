@@ -6,20 +6,23 @@ from __future__ import annotations
 import pytest
 
 from access_requests.models import Assignment
+from tests.queries import CACHE_HIT_QUERIES, SESSION_QUERIES, USER_QUERIES, give_csrf_cookie
 
 from .review_fixtures import *  # noqa: F403
 from .review_fixtures import bulk_under_review, login
 
 pytestmark = pytest.mark.django_db
 
-# Each: session, user, the MFA middleware's two checks (site role, TOTP), then the page's own
-# reads: the desk checks approver sites and reviewer role and lists the assignments; for an
-# approver, the site's applications too (its approver sites are read three times: constant,
-# though one read would do). The API lists count, then read one page.
-DESK_QUERIES = 7
-APPROVER_DESK_QUERIES = 10
-ASSIGNMENT_API_QUERIES = 6
-ALLOCATION_API_QUERIES = 7
+# Each: session, user (with the site-role and TOTP flags the MFA middleware reads), then the
+# page's own reads: the desk checks approver sites and reviewer role and lists the assignments;
+# for an approver, the site's applications too (its approver sites are read three times:
+# constant, though one read would do). The API lists count, then read one page (the allocations
+# read the approver's sites first). Asked again before any write, the answer comes from the
+# per-user cache: session and user only.
+DESK_QUERIES = SESSION_QUERIES + USER_QUERIES + 3
+APPROVER_DESK_QUERIES = SESSION_QUERIES + USER_QUERIES + 6
+ASSIGNMENT_API_QUERIES = SESSION_QUERIES + USER_QUERIES + 2
+ALLOCATION_API_QUERIES = SESSION_QUERIES + USER_QUERIES + 3
 
 
 @pytest.mark.parametrize("rows", [5, 50])
@@ -29,6 +32,7 @@ def test_it_renders_the_reviewers_desk_in_constant_queries(
     tess = site_x.technical[0]
     bulk_under_review(site_x, tess, alice, rows)
     login(client, tess)
+    give_csrf_cookie(client)
 
     with django_assert_num_queries(DESK_QUERIES):
         response = client.get("/review/")
@@ -36,6 +40,10 @@ def test_it_renders_the_reviewers_desk_in_constant_queries(
     assert response.status_code == 200
     assert len(response.context["assignments"]) == rows
     assert response.content.decode().count('href="/review/assignments/') == rows
+
+    with django_assert_num_queries(CACHE_HIT_QUERIES):
+        again = client.get("/review/")
+    assert again.content == response.content
 
 
 @pytest.mark.parametrize("rows", [5, 50])
@@ -74,6 +82,10 @@ def test_it_lists_assignments_in_the_api_in_constant_queries(
         "fast-lane",
     )
     assert first["status"] == Assignment.Status.PENDING
+
+    with django_assert_num_queries(CACHE_HIT_QUERIES):
+        again = client.get("/api/v1/assignments/?page_size=100")
+    assert again.json() == body
 
 
 @pytest.mark.parametrize("rows", [5, 50])

@@ -1,0 +1,162 @@
+"""Caching of the signed-in lists: the applicant dashboard, the reviewer desk, their API lists.
+
+Profiled under gunicorn, these pages spent most of their time not in the database but in Python:
+building 50 model rows and rendering them (or serialising 20), 10 to 15 ms a request. Their content
+changes only when somebody writes, so each answer is cached for the one user (and browser
+session or API token) that asked, under a version of the data, as the public catalogue is
+(factories/caching.py): one cache round trip reads the version and the entry together.
+
+Every write to the data these pages show bumps the version (signals.py: a save or delete of a
+model of the applications, accounts or catalogue apps; at once, and again when the transaction
+commits), which invalidates every cached answer at once, for everybody: coarse, but it cannot
+serve a stale page, and reads between writes are served from the cache. Bulk writes, which send
+no signal, call `access_data_changed()` themselves.
+
+An answer is cached only for a GET with no message waiting, only when it is a 200 that sets no
+cookie, and its key holds what makes it differ between requests: the user, the session (its
+CSRF token is in the page's forms), the token, the full path with its query string, the
+Accept header, the host, and today's date (overdue marks). With several processes, CACHE_URL
+must point at a shared cache (settings.USER_PAGE_CACHE is off without it, but for tests and the
+single-process development server).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from factories.caching import _plain
+
+VERSION_KEY = "access:version"
+ENTRY_PREFIX = "access:entry:"
+
+
+def access_version() -> str:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        version = str(time.time_ns())
+        cache.add(VERSION_KEY, version, timeout=None)
+        version = cache.get(VERSION_KEY, version)
+    return version
+
+
+def _bump_version() -> None:
+    cache.set(VERSION_KEY, str(time.time_ns()), timeout=None)
+
+
+def access_data_changed() -> None:
+    """Invalidate every cached list: now, and again when the surrounding transaction commits.
+
+    The bump now serves readers of the uncommitted state on the same connection (a request that
+    writes and then reads, a test); the bump at commit, other readers that cached the old rows
+    meanwhile. The one at commit is registered once per transaction, however many rows change.
+    """
+    _bump_version()
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and not any(
+        entry[1] is _bump_version for entry in connection.run_on_commit
+    ):
+        transaction.on_commit(_bump_version)
+
+
+def _cacheable(request: HttpRequest) -> bool:
+    if not settings.USER_PAGE_CACHE or request.method not in ("GET", "HEAD"):
+        return False
+    if request.COOKIES.get("messages"):  # a message waits to be shown once
+        return False
+    session = getattr(request, "session", None)
+    return not (session is not None and "_messages" in session)
+
+
+def _key(request: HttpRequest, user_id: int, view_name: str) -> str:
+    session = getattr(request, "session", None)
+    parts = [
+        view_name,
+        str(user_id),
+        (session.session_key or "") if session is not None else "",
+        request.COOKIES.get(settings.CSRF_COOKIE_NAME, ""),
+        request.META.get("HTTP_AUTHORIZATION", ""),
+        request.get_host(),
+        request.get_full_path(),
+        request.headers.get("Accept", ""),
+        timezone.localdate().isoformat(),
+    ]
+    return ENTRY_PREFIX + hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _csrf_token_reusable(request: HttpRequest) -> bool:
+    """Whether the page's CSRF tokens come from the secret in the browser's cookie, so that the
+    same page is valid for every request carrying that cookie (part of the key)."""
+    cookie = request.COOKIES.get(settings.CSRF_COOKIE_NAME)
+    return bool(cookie) and request.META.get("CSRF_COOKIE") == cookie
+
+
+def cached_for_user(
+    request: HttpRequest,
+    user,
+    view_name: str,
+    build: Callable[[], HttpResponse],
+    *,
+    page_has_forms: bool = False,
+) -> HttpResponse:
+    """The answer `build()` gives, from the cache when this user asked the same since the last
+    write. `request` is Django's request (for a DRF view: `request._request`). An HTML page
+    (`page_has_forms`) is cached only when its CSRF tokens come from the browser's cookie."""
+    if not (user.is_authenticated and _cacheable(request)):
+        return build()
+    key = _key(request, user.pk, view_name)
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY) or access_version()
+    entry = found.get(key)
+    if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == version:
+        return entry[1]
+    response = build()
+    if hasattr(response, "render") and callable(response.render):
+        response = response.render()
+    if (
+        response.status_code == 200
+        and not response.cookies
+        and (not page_has_forms or _csrf_token_reusable(request))
+    ):
+        cache.set(key, (version, _plain(response)), timeout=settings.USER_PAGE_CACHE_SECONDS)
+    return response
+
+
+def cache_per_user(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Decorator for a function view behind `login_required` that renders an HTML page."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        return cached_for_user(
+            request,
+            request.user,
+            f"{view.__module__}.{view.__qualname__}",
+            lambda: view(request, *args, **kwargs),
+            page_has_forms=True,
+        )
+
+    return wrapper
+
+
+class CachedListMixin:
+    """For a DRF list view: JSON answers cached per user and token (or session) until the next
+    write. The browsable API's HTML is not cached (its forms carry CSRF tokens)."""
+
+    def list(self, request, *args, **kwargs):
+        parent = super().list
+        if getattr(request.accepted_renderer, "format", None) != "json":
+            return parent(request, *args, **kwargs)
+        return cached_for_user(
+            request._request,
+            request.user,
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            lambda: self.finalize_response(request, parent(request, *args, **kwargs)),
+        )

@@ -1,0 +1,184 @@
+"""The signed-in lists are cached per user until the next write (access_requests/caching.py):
+nobody ever sees a stale list, somebody else's list, or a list they lost the right to."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.test.utils import override_settings
+
+from access_requests import review_services, services
+from access_requests.caching import VERSION_KEY, access_data_changed
+from access_requests.models import Assignment, SiteRole
+from tests.queries import CACHE_HIT_QUERIES, give_csrf_cookie
+
+from .review_fixtures import *  # noqa: F403
+from .review_fixtures import login
+
+pytestmark = pytest.mark.django_db
+
+
+def browser(user) -> Client:
+    client = Client()
+    login(client, user)
+    give_csrf_cookie(client)
+    return client
+
+
+def token_client(user) -> Client:
+    from rest_framework.authtoken.models import Token
+
+    token, _ = Token.objects.get_or_create(user=user)
+    return Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+
+
+def test_a_cached_dashboard_shows_a_change_at_once(
+    alice, submit_application, django_assert_num_queries
+):
+    application = submit_application(title="Cached protein model")
+    client = browser(alice)
+    first = client.get("/applications/").content.decode()
+    assert "Cached protein model" in first
+    with django_assert_num_queries(CACHE_HIT_QUERIES):
+        assert client.get("/applications/").content.decode() == first
+
+    services.application_withdraw(application=application, actor=alice)
+
+    page = client.get("/applications/").content.decode()
+    assert page != first
+    assert "Withdrawn" in page
+
+
+def test_an_admin_edit_to_a_shown_name_reaches_the_cached_dashboard(
+    alice, submit_application, site_x
+):
+    submit_application()
+    client = browser(alice)
+    assert "LUMI" in client.get("/applications/").content.decode()
+
+    site_x.system.name = "LUMI-renamed"
+    site_x.system.save()
+
+    assert "LUMI-renamed" in client.get("/applications/").content.decode()
+
+
+def test_the_api_list_shows_a_change_at_once(alice, submit_application):
+    application = submit_application()
+    client = token_client(alice)
+    assert client.get("/api/v1/applications/").json()["results"][0]["status"] == "submitted"
+
+    services.application_withdraw(application=application, actor=alice)
+
+    assert client.get("/api/v1/applications/").json()["results"][0]["status"] == "withdrawn"
+
+
+def test_one_users_cached_list_is_never_served_to_another(alice, bob, submit_application):
+    submit_application(title="Alice's confidential plan")
+    alice_page = browser(alice).get("/applications/").content.decode()
+    assert "Alice&#x27;s confidential plan" in alice_page
+
+    bob_page = browser(bob).get("/applications/").content.decode()
+    assert "confidential plan" not in bob_page
+    assert bob_page != alice_page
+    bob_api = token_client(bob).get("/api/v1/applications/").json()
+    assert bob_api["count"] == 0
+
+
+def test_routing_to_a_reviewer_reaches_their_cached_desk(site_x, submit_application):
+    tess = site_x.technical[0]
+    client = browser(tess)
+    assert client.get("/review/").context["assignments"] == []
+
+    application = submit_application(title="Freshly routed")
+    review_services.application_route(application_id=application.pk)  # bulk-creates
+
+    response = client.get("/review/")
+    assert [a.application_id for a in response.context["assignments"]] == [application.pk]
+    api = token_client(tess).get("/api/v1/assignments/").json()
+    assert [row["application"] for row in api["results"]] == [application.pk]
+
+
+def test_a_reviewer_whose_role_ends_loses_the_cached_desk(site_x, routed):
+    tess = site_x.technical[0]
+    client = browser(tess)
+    assert client.get("/review/").status_code == 200
+    assert client.get("/review/").status_code == 200  # from the cache
+
+    SiteRole.objects.filter(user=tess).update(is_active=False)  # bulk: no signal ...
+    access_data_changed()  # ... so the writer says so, as the services do
+
+    assert client.get("/review/").status_code == 404
+
+
+def test_a_waiting_message_is_shown_not_the_cached_page(alice, submit_application):
+    application = submit_application()
+    services.application_withdraw(application=application, actor=alice)
+    client = browser(alice)
+    client.get("/applications/")
+    cached = client.get("/applications/").content.decode()
+
+    # Withdrawing again writes nothing (the version stays) but leaves a message to show once.
+    client.post(f"/applications/{application.pk}/withdraw/")
+
+    page = client.get("/applications/").content.decode()
+    assert "Your application was withdrawn." in page
+    assert "Your application was withdrawn." not in cached
+    assert client.get("/applications/").content.decode() == cached  # shown once, then cached
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_bumps_the_version_at_once_and_again_when_its_transaction_commits(
+    alice, submit_application
+):
+    from django.core.cache import cache
+    from django.db import connection, transaction
+
+    from access_requests.caching import _bump_version
+
+    application = submit_application()
+    before = cache.get(VERSION_KEY)
+    with transaction.atomic():
+        services.application_withdraw(application=application, actor=alice)  # two rows
+        during = cache.get(VERSION_KEY)
+        assert during != before  # at once, for readers of this connection
+        registered = [e for e in connection.run_on_commit if e[1] is _bump_version]
+        assert len(registered) == 1  # once per transaction
+    assert cache.get(VERSION_KEY) != during  # again at commit
+
+
+def test_a_browser_without_a_csrf_cookie_gets_a_page_of_its_own(alice, submit_application):
+    submit_application()
+    client = Client()
+    login(client, alice)
+    first = client.get("/applications/")
+    # The page minted a CSRF secret for this browser, sent as a cookie with it: a copy served to
+    # another browser of the same session, without that cookie, would carry tokens it cannot use.
+    assert first.cookies.get("csrftoken")
+
+    twin = Client()
+    twin.cookies["sessionid"] = client.cookies["sessionid"].value
+    second = twin.get("/applications/")
+    assert second.cookies.get("csrftoken")  # rendered for it, not served from the cache
+    assert second.cookies["csrftoken"].value != first.cookies["csrftoken"].value
+
+
+@override_settings(USER_PAGE_CACHE=False)
+def test_the_cache_can_be_switched_off(alice, submit_application, django_assert_num_queries):
+    submit_application()
+    client = browser(alice)
+    client.get("/applications/")
+    with pytest.raises(pytest.fail.Exception), django_assert_num_queries(CACHE_HIT_QUERIES):
+        client.get("/applications/")
+
+
+def test_an_assignment_declined_leaves_the_desk(site_x, routed):
+    tess = site_x.technical[0]
+    client = browser(tess)
+    assignment = Assignment.objects.get(application=routed, reviewer=tess)
+    assert client.get("/review/").context["assignments"] == [assignment]
+
+    review_services.assignment_decline(
+        assignment=assignment, reviewer=tess, reason="On leave this month."
+    )
+
+    assert client.get("/review/").context["assignments"] == []
