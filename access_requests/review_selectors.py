@@ -12,6 +12,8 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sub
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
+from portal.precompiled import PrecompiledQuery
+
 from .models import (
     Allocation,
     Application,
@@ -31,16 +33,14 @@ OPEN_STATUSES = (
 )
 
 
-def routing_candidates(*, factory_id: int) -> list[Candidate]:
-    """The site's active reviewers with their load, organisations and declared conflicts."""
-    roles = (
+def _candidate_rows(*, factory_id: int) -> QuerySet:
+    return (
         SiteRole.objects.filter(
             factory_id=factory_id,
             is_active=True,
             role__in=[SiteRole.Role.TECHNICAL, SiteRole.Role.SCIENTIFIC],
             user__is_active=True,
         )
-        .select_related("user")
         # A correlated count per reviewer uses the (reviewer, status) index; a join would read
         # and group every assignment the reviewers ever had.
         .annotate(
@@ -58,29 +58,39 @@ def routing_candidates(*, factory_id: int) -> list[Candidate]:
             )
         )
         .order_by("user_id", "role")
+        .values("user_id", "user__email", "role", "expertise", "max_open_assignments", "open_count")
     )
-    roles = list(roles)
-    user_ids = {r.user_id for r in roles}
+
+
+# Routing runs this for every application; compiled once per process (portal/precompiled.py).
+_CANDIDATES = PrecompiledQuery(_candidate_rows, factory_id=int)
+
+
+def routing_candidates(*, factory_id: int) -> list[Candidate]:
+    """The site's active reviewers with their load, organisations and declared conflicts."""
+    roles = _CANDIDATES.dicts(factory_id=factory_id)
+    user_ids = {r["user_id"] for r in roles}
     orgs: dict[int, set[int]] = {}
-    for user_id, org_id in Membership.objects.filter(user_id__in=user_ids).values_list(
-        "user_id", "organisation_id"
-    ):
-        orgs.setdefault(user_id, set()).add(org_id)
     conflicts: dict[int, set[int]] = {}
-    for user_id, org_id in ConflictOfInterest.objects.filter(reviewer_id__in=user_ids).values_list(
-        "reviewer_id", "organisation_id"
-    ):
-        conflicts.setdefault(user_id, set()).add(org_id)
+    if user_ids:
+        for user_id, org_id in Membership.objects.filter(user_id__in=user_ids).values_list(
+            "user_id", "organisation_id"
+        ):
+            orgs.setdefault(user_id, set()).add(org_id)
+        for user_id, org_id in ConflictOfInterest.objects.filter(
+            reviewer_id__in=user_ids
+        ).values_list("reviewer_id", "organisation_id"):
+            conflicts.setdefault(user_id, set()).add(org_id)
     return [
         Candidate(
-            user_id=r.user_id,
-            email=r.user.email,
-            kind=r.role,
-            expertise=frozenset(r.expertise or []),
-            open_assignments=r.open_count,
-            max_open_assignments=r.max_open_assignments,
-            organisation_ids=frozenset(orgs.get(r.user_id, ())),
-            conflict_organisation_ids=frozenset(conflicts.get(r.user_id, ())),
+            user_id=r["user_id"],
+            email=r["user__email"],
+            kind=r["role"],
+            expertise=frozenset(r["expertise"] or []),
+            open_assignments=r["open_count"],
+            max_open_assignments=r["max_open_assignments"],
+            organisation_ids=frozenset(orgs.get(r["user_id"], ())),
+            conflict_organisation_ids=frozenset(conflicts.get(r["user_id"], ())),
         )
         for r in roles
     ]

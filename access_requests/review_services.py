@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from factories.models import System
+from portal.precompiled import PrecompiledQuery
 
 from . import review_selectors, routing
 from .caching import access_data_changed
@@ -31,6 +33,7 @@ from .models import (
     Review,
     RoutingRecord,
     SiteRole,
+    TeamMember,
     can_transition,
 )
 from .workdays import add_working_days
@@ -61,24 +64,35 @@ def notification_queue(
     fresh: bool = False,
 ) -> Notification | None:
     """Store an email to send once (unique `key`) and enqueue its sending after commit."""
+    built = _notification(
+        key=key, recipient=recipient, template=template, context=context, application=application
+    )
+    if fresh:  # the key cannot exist yet (it names a row made in this transaction)
+        built.save(force_insert=True)
+        notification, created = built, True
+    else:
+        values = {f: getattr(built, f) for f in ("recipient", "subject", "body", "application")}
+        notification, created = Notification.objects.get_or_create(key=built.key, defaults=values)
+    if created:
+        transaction.on_commit(lambda: _enqueue("send_notification", notification.pk))
+    return notification
+
+
+def _notification(
+    *, key: str, recipient: str, template: str, context: dict[str, Any], application=None
+) -> Notification:
+    """An email rendered from its templates, not saved yet."""
     context = {"site_url": settings.PORTAL_SITE_URL, **context}
     # One line: a title with a line break (possible through the API) would otherwise make every
     # email about the application fail (Django refuses newlines in headers).
     subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
-    body = render_to_string(f"emails/{template}_body.txt", context)
-    values = {
-        "recipient": recipient,
-        "subject": f"[AI Factory portal] {subject}"[:200],
-        "body": body,
-        "application": application,
-    }
-    if fresh:  # the key cannot exist yet (it names a row made in this transaction)
-        notification, created = Notification.objects.create(key=key[:120], **values), True
-    else:
-        notification, created = Notification.objects.get_or_create(key=key[:120], defaults=values)
-    if created:
-        transaction.on_commit(lambda: _enqueue("send_notification", notification.pk))
-    return notification
+    return Notification(
+        key=key[:120],
+        recipient=recipient,
+        subject=f"[AI Factory portal] {subject}"[:200],
+        body=render_to_string(f"emails/{template}_body.txt", context),
+        application=application,
+    )
 
 
 def notification_send(*, notification_id: int) -> bool:
@@ -143,6 +157,36 @@ def _needs(application: Application, assignments: list[tuple[int, str, str]]) ->
     return {kind: max(n, 0) for kind, n in wanted.items()}
 
 
+def _facts(application: Application, assignments, team_emails, needs) -> routing.ApplicationFacts:
+    return routing.ApplicationFacts(
+        application_id=application.pk,
+        factory_id=application.system.factory_id,
+        organisation_id=application.organisation_id,
+        ai_domain=application.ai_domain,
+        applicant_user_id=application.applicant_id,
+        applicant_email=application.applicant.email,
+        team_emails=frozenset(team_emails),
+        needs=needs,
+        excluded_user_ids=frozenset(reviewer_id for reviewer_id, _, _ in assignments),
+    )
+
+
+def _record(application, factory, result: routing.RoutingResult, trigger: str) -> RoutingRecord:
+    """The routing record of `result`, not saved yet."""
+    return RoutingRecord(
+        application=application,
+        factory=factory,
+        outcome=RoutingRecord.Outcome.ROUTED
+        if result.staffed
+        else RoutingRecord.Outcome.NEEDS_ATTENTION,
+        candidates=result.candidates,
+        exclusions=[e.__dict__ for e in result.exclusions],
+        chosen=[c.__dict__ for c in result.chosen],
+        reason=result.reason,
+        trigger=trigger,
+    )
+
+
 def application_route(*, application_id: int, trigger: str = "submit") -> RoutingRecord | None:
     """Route a submitted application to its site's reviewers; safe to run any number of times.
 
@@ -170,30 +214,11 @@ def application_route(*, application_id: int, trigger: str = "submit") -> Routin
         if not any(needs.values()):
             return None
         factory = application.system.factory
-        facts = routing.ApplicationFacts(
-            application_id=application.pk,
-            factory_id=factory.pk,
-            organisation_id=application.organisation_id,
-            ai_domain=application.ai_domain,
-            applicant_user_id=application.applicant_id,
-            applicant_email=application.applicant.email,
-            team_emails=frozenset(application.team_members.values_list("email", flat=True)),
-            needs=needs,
-            excluded_user_ids=frozenset(reviewer_id for reviewer_id, _, _ in assignments),
-        )
+        team_emails = application.team_members.values_list("email", flat=True)
+        facts = _facts(application, assignments, team_emails, needs)
         result = routing.route(facts, review_selectors.routing_candidates(factory_id=factory.pk))
-        record = RoutingRecord.objects.create(
-            application=application,
-            factory=factory,
-            outcome=RoutingRecord.Outcome.ROUTED
-            if result.staffed
-            else RoutingRecord.Outcome.NEEDS_ATTENTION,
-            candidates=result.candidates,
-            exclusions=[e.__dict__ for e in result.exclusions],
-            chosen=[c.__dict__ for c in result.chosen],
-            reason=result.reason,
-            trigger=trigger,
-        )
+        record = _record(application, factory, result, trigger)
+        record.save(force_insert=True)
         due_by = application.expected_decision_by or add_working_days(timezone.localdate(), 5)
         created = Assignment.objects.bulk_create(
             Assignment(
@@ -225,6 +250,141 @@ def application_route(*, application_id: int, trigger: str = "submit") -> Routin
         else:
             _flag_needs_attention(application, reason=result.reason, factory=factory)
     return record
+
+
+# The status of one application, read before anything is locked: most messages of a backlog find
+# their application routed already, by the batch of an earlier message (portal/precompiled.py).
+_STATUS = PrecompiledQuery(lambda pk: Application.objects.filter(pk=pk).values("status"), pk=int)
+
+
+def applications_route_waiting(
+    *, application_id: int, trigger: str = "submit", limit: int | None = None
+) -> list[RoutingRecord]:
+    """Route a submitted application and, in the same transaction, up to `limit - 1` others
+    waiting to be routed (the oldest first; rows another worker holds are skipped). Returns the
+    routing records made, none when the application is no longer waiting.
+
+    A backlog (after an outage, or a burst of submissions) is routed with a few statements per
+    batch instead of a dozen per application; the messages of the applications routed with
+    another one's batch find them routed and do nothing. Reviewers' loads are counted once per
+    batch and grow, in memory, with every assignment the batch makes, so the balance is the
+    same as one application at a time. Safe to run any number of times, as `application_route`:
+    rows are locked and only applications still submitted are routed.
+    """
+    limit = max(1, limit or settings.ROUTING_BATCH_SIZE)
+    found = _STATUS.dicts(pk=application_id)
+    if not found or found[0]["status"] != ApplicationStatus.SUBMITTED:
+        return []
+    with transaction.atomic():
+        locked = Application.objects.select_for_update(of=("self",)).select_related(
+            "access_mode", "system__factory", "applicant"
+        )
+        applications = list(locked.filter(pk=application_id, status=ApplicationStatus.SUBMITTED))
+        if not applications:
+            return []
+        if limit > 1:
+            applications += list(
+                locked.select_for_update(of=("self",), skip_locked=True)
+                .filter(status=ApplicationStatus.SUBMITTED)
+                .exclude(pk=application_id)
+                .order_by("submitted_at", "pk")[: limit - 1]
+            )
+        return _route_batch(applications, trigger=trigger)
+
+
+def _route_batch(applications: list[Application], *, trigger: str) -> list[RoutingRecord]:
+    """Route locked, submitted applications with bulk writes (see applications_route_waiting)."""
+    ids = [a.pk for a in applications]
+    existing: dict[int, list[tuple[int, str, str]]] = {pk: [] for pk in ids}
+    for app_id, reviewer_id, kind, status in Assignment.objects.filter(
+        application_id__in=ids
+    ).values_list("application_id", "reviewer_id", "kind", "status"):
+        existing[app_id].append((reviewer_id, kind, status))
+    team: dict[int, set[str]] = {pk: set() for pk in ids}
+    for app_id, email in TeamMember.objects.filter(application_id__in=ids).values_list(
+        "application_id", "email"
+    ):
+        team[app_id].add(email)
+
+    candidates: dict[int, list[routing.Candidate]] = {}
+    routed: list[tuple[Application, routing.RoutingResult, RoutingRecord]] = []
+    for application in applications:
+        needs = _needs(application, existing[application.pk])
+        if not any(needs.values()):
+            continue
+        factory = application.system.factory
+        if factory.pk not in candidates:
+            candidates[factory.pk] = review_selectors.routing_candidates(factory_id=factory.pk)
+        facts = _facts(application, existing[application.pk], team[application.pk], needs)
+        result = routing.route(facts, candidates[factory.pk])
+        # Whoever was chosen has one more open assignment for the next application.
+        chosen = {c.user_id for c in result.chosen}
+        candidates[factory.pk] = [
+            replace(c, open_assignments=c.open_assignments + 1) if c.user_id in chosen else c
+            for c in candidates[factory.pk]
+        ]
+        routed.append((application, result, _record(application, factory, result, trigger)))
+
+    records = RoutingRecord.objects.bulk_create([record for _, _, record in routed])
+    staffed = [(a, result) for a, result, _ in routed if result.staffed]
+    today = timezone.localdate()
+    # As one at a time: whoever was chosen is assigned, also when the site is short of reviewers
+    # for the rest (the application is then flagged below).
+    made = Assignment.objects.bulk_create(
+        Assignment(
+            application=a,
+            reviewer_id=c.user_id,
+            kind=c.kind,
+            due_by=a.expected_decision_by or add_working_days(today, 5),
+        )
+        for a, result, _ in routed
+        for c in result.chosen
+    )
+    emails = {(a.pk, c.user_id): c.email for a, result, _ in routed for c in result.chosen}
+    notifications = Notification.objects.bulk_create(
+        _notification(
+            key=f"assigned:{assignment.pk}",
+            recipient=emails[(assignment.application_id, assignment.reviewer_id)],
+            template="assignment_new",
+            context={
+                "application": assignment.application,
+                "assignment": assignment,
+                "factory": assignment.application.system.factory,
+            },
+            application=assignment.application,
+        )
+        for assignment in made
+    )
+    now = timezone.now()
+    Application.objects.filter(pk__in=[a.pk for a, _ in staffed]).update(
+        status=ApplicationStatus.UNDER_REVIEW, attention_reason="", updated_at=now
+    )
+    for application, _ in staffed:
+        application.status = ApplicationStatus.UNDER_REVIEW
+        application.attention_reason = ""
+        application.updated_at = now
+    ApplicationEvent.objects.bulk_create(
+        ApplicationEvent(
+            application=application,
+            actor=None,
+            kind=ApplicationEvent.Kind.ROUTED,
+            from_status=ApplicationStatus.SUBMITTED,
+            to_status=application.status,
+            message=f"Assigned to reviewers at {application.system.factory.display_name}.",
+            internal=False,
+            extra={},
+        )
+        for application, _ in staffed
+    )
+    for application, result, _ in routed:
+        if not result.staffed:
+            _flag_needs_attention(
+                application, reason=result.reason, factory=application.system.factory
+            )
+    access_data_changed()  # bulk writes send no signal
+    sent_ids = [n.pk for n in notifications]
+    transaction.on_commit(lambda: [_enqueue("send_notification", pk) for pk in sent_ids])
+    return records
 
 
 def _flag_needs_attention(application: Application, *, reason: str, factory) -> None:

@@ -19,11 +19,23 @@ RETRY = {
 }
 
 
+# Messages of submission and of the sweep: their application is routed with whatever else waits
+# (review_services.applications_route_waiting). Others (a decline, an admin) route one.
+BATCHED_TRIGGERS = ("submit",)
+
+
 @shared_task(bind=True, **RETRY)
 def route_application(self, application_id: int, trigger: str = "submit") -> str:
-    from .review_services import application_flag_routing_failure, application_route
+    from .review_services import (
+        application_flag_routing_failure,
+        application_route,
+        applications_route_waiting,
+    )
 
     try:
+        if trigger in BATCHED_TRIGGERS:
+            records = applications_route_waiting(application_id=application_id, trigger=trigger)
+            return f"routed {len(records)}" if records else "nothing to do"
         record = application_route(application_id=application_id, trigger=trigger)
     except Exception as exc:
         if self.request.retries >= self.max_retries:

@@ -234,6 +234,9 @@ CELERY_TASK_PUBLISH_RETRY = False
 # go back to the pool after each task instead (portal/celery.py).
 CELERY_DB_REUSE_MAX = 1_000_000
 CELERY_TIMEZONE = "Europe/Brussels"
+# Applications routed together, in one transaction, when a backlog waits (a burst of submissions,
+# the sweep after an outage): see access_requests.review_services.applications_route_waiting.
+ROUTING_BATCH_SIZE = env_int("ROUTING_BATCH_SIZE", 50)
 CELERY_BEAT_SCHEDULE = {
     "sweep-unrouted": {"task": "access_requests.tasks.sweep", "schedule": 60.0},
     "check-deadlines": {"task": "access_requests.tasks.check_deadlines", "schedule": 3600.0},

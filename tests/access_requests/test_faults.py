@@ -246,6 +246,8 @@ class Workers:
             "DATABASE_POOL_MAX_SIZE": "2",
             "CELERY_BROKER_URL": self.broker.url,
             "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
+            # Small batches: the SIGKILL must find the worker in the middle of the backlog.
+            "ROUTING_BATCH_SIZE": "10",
             "DJANGO_EMAIL_BACKEND": MAIL_BACKEND,
             "FAULTS_MAIL_LOG": str(self.mail_log),
             "DJANGO_LOG_LEVEL": "WARNING",
