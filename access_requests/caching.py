@@ -4,7 +4,7 @@ Profiled under gunicorn, these pages spent most of their time not in the databas
 building 50 model rows and rendering them (or serialising 20), 10 to 15 ms a request. Their content
 changes only when somebody writes, so each answer is cached for the one user (and browser
 session or API token) that asked, under a version of the data, as the public catalogue is
-(factories/caching.py): one cache round trip reads the version and the entry together.
+(portal/versioned_cache.py): one cache round trip reads the version and the entry together.
 
 Every write to the data these pages show bumps the version (signals.py: a save or delete of a
 model of the applications, accounts or catalogue apps; at once, and again when the transaction
@@ -24,47 +24,20 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import time
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from factories.caching import _plain
+from portal.versioned_cache import VersionedCache, plain_response
 
-VERSION_KEY = "access:version"
-ENTRY_PREFIX = "access:entry:"
-
-
-def access_version() -> str:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        version = str(time.time_ns())
-        cache.add(VERSION_KEY, version, timeout=None)
-        version = cache.get(VERSION_KEY, version)
-    return version
-
-
-def _bump_version() -> None:
-    cache.set(VERSION_KEY, str(time.time_ns()), timeout=None)
+LISTS = VersionedCache("access")
 
 
 def access_data_changed() -> None:
-    """Invalidate every cached list: now, and again when the surrounding transaction commits.
-
-    The bump now serves readers of the uncommitted state on the same connection (a request that
-    writes and then reads, a test); the bump at commit, other readers that cached the old rows
-    meanwhile. The one at commit is registered once per transaction, however many rows change.
-    """
-    _bump_version()
-    connection = transaction.get_connection()
-    if connection.in_atomic_block and not any(
-        entry[1] is _bump_version for entry in connection.run_on_commit
-    ):
-        transaction.on_commit(_bump_version)
+    """Invalidate every cached list (now, and again once the transaction commits)."""
+    LISTS.changed()
 
 
 def _cacheable(request: HttpRequest) -> bool:
@@ -89,7 +62,7 @@ def _key(request: HttpRequest, user_id: int, view_name: str) -> str:
         request.headers.get("Accept", ""),
         timezone.localdate().isoformat(),
     ]
-    return ENTRY_PREFIX + hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 def _csrf_token_reusable(request: HttpRequest) -> bool:
@@ -113,11 +86,9 @@ def cached_for_user(
     if not (user.is_authenticated and _cacheable(request)):
         return build()
     key = _key(request, user.pk, view_name)
-    found = cache.get_many([VERSION_KEY, key])
-    version = found.get(VERSION_KEY) or access_version()
-    entry = found.get(key)
-    if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == version:
-        return entry[1]
+    version, hit = LISTS.get(key)
+    if hit is not None:
+        return hit
     response = build()
     if hasattr(response, "render") and callable(response.render):
         response = response.render()
@@ -126,7 +97,7 @@ def cached_for_user(
         and not response.cookies
         and (not page_has_forms or _csrf_token_reusable(request))
     ):
-        cache.set(key, (version, _plain(response)), timeout=settings.USER_PAGE_CACHE_SECONDS)
+        LISTS.set(key, version, plain_response(response), timeout=settings.USER_PAGE_CACHE_SECONDS)
     return response
 
 

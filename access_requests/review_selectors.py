@@ -126,7 +126,10 @@ def approver_factory_ids(user) -> list[int]:
 
 
 def is_reviewer(user) -> bool:
-    return user.is_authenticated and SiteRole.objects.filter(user=user, is_active=True).exists()
+    """An active role at some site (loaded with the user by accounts.backends)."""
+    from accounts.selectors import user_has_site_role
+
+    return user_has_site_role(user)
 
 
 def applications_overdue(*, today: date) -> QuerySet[Application]:
@@ -135,20 +138,25 @@ def applications_overdue(*, today: date) -> QuerySet[Application]:
     ).select_related("system__factory")
 
 
-def _visible_to_reviewer(user) -> Q:
+def _visible_to_reviewer(user, approver_sites: list[int] | None = None) -> Q:
     assigned = Assignment.objects.filter(application=OuterRef("pk"), reviewer=user).exclude(
         status=Assignment.Status.DECLINED
     )
-    return Q(Exists(assigned)) | Q(system__factory_id__in=approver_factory_ids(user))
+    if approver_sites is None:
+        approver_sites = approver_factory_ids(user)
+    return Q(Exists(assigned)) | Q(system__factory_id__in=approver_sites)
 
 
-def application_list_for_reviewer(*, user) -> QuerySet[Application]:
-    """Applications on a reviewer's or approver's desk (drafts never appear)."""
+def application_list_for_reviewer(
+    *, user, approver_sites: list[int] | None = None
+) -> QuerySet[Application]:
+    """Applications on a reviewer's or approver's desk (drafts never appear). `approver_sites`:
+    the user's `approver_factory_ids`, when the caller has read them already."""
     if not user.is_authenticated:
         return Application.objects.none()
     return (
         Application.objects.exclude(status=ApplicationStatus.DRAFT)
-        .filter(_visible_to_reviewer(user))
+        .filter(_visible_to_reviewer(user, approver_sites))
         .select_related("access_mode", "system__factory", "organisation", "applicant")
     )
 

@@ -28,6 +28,8 @@ from .views import _add_errors as _form_errors
 @cache_per_user
 def desk(request: HttpRequest) -> HttpResponse:
     """A reviewer's assignments, soonest due first; an approver's site applications."""
+    if not rs.is_reviewer(request.user):
+        raise Http404
     filters = DeskFilterForm(request.GET or None)
     data = filters.cleaned_data if filters.is_valid() else {}
     today = timezone.localdate()
@@ -42,10 +44,11 @@ def desk(request: HttpRequest) -> HttpResponse:
     if data.get("overdue"):
         assignments = assignments.filter(due_by__lt=today, status__in=Assignment.OPEN)
     site_applications = []
-    if rs.approver_factory_ids(request.user):
-        site_applications = rs.application_list_for_reviewer(user=request.user).filter(
-            system__factory_id__in=rs.approver_factory_ids(request.user)
-        )
+    approver_sites = rs.approver_factory_ids(request.user)
+    if approver_sites:
+        site_applications = rs.application_list_for_reviewer(
+            user=request.user, approver_sites=approver_sites
+        ).filter(system__factory_id__in=approver_sites)
         if data.get("mode"):
             site_applications = site_applications.filter(access_mode__slug=data["mode"])
         if data.get("overdue"):
@@ -53,8 +56,6 @@ def desk(request: HttpRequest) -> HttpResponse:
                 expected_decision_by__lt=today, status__in=rs.OPEN_STATUSES
             )
         site_applications = list(site_applications.order_by("expected_decision_by", "pk"))
-    if not rs.is_reviewer(request.user):
-        raise Http404
     return render(
         request,
         "access_requests/review/desk.html",

@@ -265,6 +265,41 @@ def bulk_under_review(
     return applications
 
 
+def submitted_backlog(
+    site: Site, applicant, organisation, count: int, *, domain: str = "health"
+) -> list[Application]:
+    """`count` submitted applications at `site`, not routed, written with bulk inserts (the path
+    that made them is not what the routing and fault tests are about), submitted one second
+    apart, oldest first; one in four (Large Scale) needs three reviewers."""
+    from access_requests.models import AccessMode
+
+    modes = {m.slug: m for m in AccessMode.objects.filter(slug__in=["fast-lane", "large-scale"])}
+    now = timezone.now()
+    today = timezone.localdate()
+    made = Application.objects.bulk_create(
+        Application(
+            applicant=applicant,
+            organisation=organisation,
+            access_mode=modes["large-scale" if i % 4 == 0 else "fast-lane"],
+            system=site.system,
+            status=ApplicationStatus.SUBMITTED,
+            title=f"Backlog application {i}",
+            ai_domain=domain,
+            gpu_hours=60_000 if i % 4 == 0 else 1000,
+            start_date=today + timedelta(days=7),
+            duration_months=6 if i % 4 == 0 else 2,
+            submitted_at=now + timedelta(seconds=i),
+            expected_decision_by=today + timedelta(days=20),
+        )
+        for i in range(count)
+    )
+    return list(
+        Application.objects.filter(pk__in=[a.pk for a in made])
+        .select_related("access_mode")
+        .order_by("submitted_at", "pk")
+    )
+
+
 def wait_for(predicate: Callable[[], bool], *, timeout: float = 20.0, what: str = "") -> None:
     """Poll `predicate` until it holds: for a real worker in another thread."""
     deadline = time.monotonic() + timeout

@@ -34,12 +34,10 @@ from django.conf import settings as django_settings
 from django.db import OperationalError, connection
 from django.db.models import Count
 from django.test import Client
-from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from access_requests import review_services, services, tasks
 from access_requests.models import (
-    AccessMode,
     Application,
     ApplicationEvent,
     ApplicationStatus,
@@ -52,7 +50,7 @@ from portal.middleware import UNAVAILABLE_MESSAGE
 from tests.portal.test_healthz import database_outage
 
 from .review_fixtures import *  # noqa: F403
-from .review_fixtures import _reset_producer_pools, wait_for
+from .review_fixtures import _reset_producer_pools, submitted_backlog, wait_for
 
 BASE_DIR = Path(django_settings.BASE_DIR)
 CELERY = BASE_DIR / ".venv" / "bin" / "celery"
@@ -401,34 +399,6 @@ def test_submissions_survive_a_stopped_broker_and_are_routed_once_when_it_is_bac
 # --- 2. A worker killed with SIGKILL in the middle of routing a batch ----------------------------
 
 
-def submitted_batch(site, applicant, organisation, count: int) -> list[Application]:
-    """`count` submitted applications at `site`, not routed, written with bulk inserts (the
-    path that made them is not what this test is about); one in four needs three reviewers."""
-    modes = {m.slug: m for m in AccessMode.objects.filter(slug__in=["fast-lane", "large-scale"])}
-    now = timezone.now()
-    today = timezone.localdate()
-    created = Application.objects.bulk_create(
-        Application(
-            applicant=applicant,
-            organisation=organisation,
-            access_mode=modes["large-scale" if i % 4 == 0 else "fast-lane"],
-            system=site.system,
-            status=ApplicationStatus.SUBMITTED,
-            title=f"Batch application {i}",
-            ai_domain="health",
-            gpu_hours=60_000 if i % 4 == 0 else 1000,
-            start_date=today + timedelta(days=7),
-            duration_months=6 if i % 4 == 0 else 2,
-            submitted_at=now,
-            expected_decision_by=today + timedelta(days=20),
-        )
-        for i in range(count)
-    )
-    return list(
-        Application.objects.filter(pk__in=[a.pk for a in created]).select_related("access_mode")
-    )
-
-
 def routed_count(ids: list[int]) -> int:
     return RoutingRecord.objects.filter(application_id__in=ids).count()
 
@@ -439,7 +409,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(
     workers, private_broker, site_x, alice, alice_org, modes
 ):
     raise_capacity(site_x)
-    applications = submitted_batch(site_x, alice, alice_org, 200)
+    applications = submitted_backlog(site_x, alice, alice_org, 200)
     ids = [a.pk for a in applications]
     for pk in ids:
         tasks.route_application.delay(pk)

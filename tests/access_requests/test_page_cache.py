@@ -8,7 +8,7 @@ from django.test import Client
 from django.test.utils import override_settings
 
 from access_requests import review_services, services
-from access_requests.caching import VERSION_KEY, access_data_changed
+from access_requests.caching import LISTS, access_data_changed
 from access_requests.models import Assignment, SiteRole
 from tests.queries import CACHE_HIT_QUERIES, give_csrf_cookie
 
@@ -133,17 +133,15 @@ def test_a_write_bumps_the_version_at_once_and_again_when_its_transaction_commit
     from django.core.cache import cache
     from django.db import connection, transaction
 
-    from access_requests.caching import _bump_version
-
     application = submit_application()
-    before = cache.get(VERSION_KEY)
+    before = cache.get(LISTS.version_key)
     with transaction.atomic():
         services.application_withdraw(application=application, actor=alice)  # two rows
-        during = cache.get(VERSION_KEY)
+        during = cache.get(LISTS.version_key)
         assert during != before  # at once, for readers of this connection
-        registered = [e for e in connection.run_on_commit if e[1] is _bump_version]
+        registered = [e for e in connection.run_on_commit if e[1] is LISTS._bump_at_commit]
         assert len(registered) == 1  # once per transaction
-    assert cache.get(VERSION_KEY) != during  # again at commit
+    assert cache.get(LISTS.version_key) != during  # again at commit
 
 
 def test_a_browser_without_a_csrf_cookie_gets_a_page_of_its_own(alice, submit_application):

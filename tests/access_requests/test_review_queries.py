@@ -13,14 +13,13 @@ from .review_fixtures import bulk_under_review, login
 
 pytestmark = pytest.mark.django_db
 
-# Each: session, user (with the site-role and TOTP flags the MFA middleware reads), then the
-# page's own reads: the desk checks approver sites and reviewer role and lists the assignments;
-# for an approver, the site's applications too (its approver sites are read three times:
-# constant, though one read would do). The API lists count, then read one page (the allocations
-# read the approver's sites first). Asked again before any write, the answer comes from the
-# per-user cache: session and user only.
-DESK_QUERIES = SESSION_QUERIES + USER_QUERIES + 3
-APPROVER_DESK_QUERIES = SESSION_QUERIES + USER_QUERIES + 6
+# Each: session, user (with the site-role and TOTP flags the MFA middleware and the desk read),
+# then the page's own reads: the desk reads the approver sites and lists the assignments; for an
+# approver, the site's applications too. The API lists count, then read one page (the
+# allocations read the approver's sites first). Asked again before any write, the answer comes
+# from the per-user cache: session and user only.
+DESK_QUERIES = SESSION_QUERIES + USER_QUERIES + 2
+APPROVER_DESK_QUERIES = SESSION_QUERIES + USER_QUERIES + 3
 ASSIGNMENT_API_QUERIES = SESSION_QUERIES + USER_QUERIES + 2
 ALLOCATION_API_QUERIES = SESSION_QUERIES + USER_QUERIES + 3
 

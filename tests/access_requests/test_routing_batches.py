@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from datetime import timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from access_requests import review_services, tasks
 from access_requests.models import (
-    AccessMode,
     Application,
     ApplicationEvent,
     ApplicationStatus,
@@ -27,34 +24,15 @@ from access_requests.models import (
 )
 
 from .review_fixtures import *  # noqa: F403
+from .review_fixtures import submitted_backlog
 
 pytestmark = pytest.mark.django_db
 
 
-def backlog(site, applicant, organisation, count: int, *, domain: str = "climate") -> list[int]:
-    """`count` submitted applications at `site`, oldest first; one in four needs three
-    reviewers. No reviewer has expertise in `domain`, so only the load decides."""
-    modes = {m.slug: m for m in AccessMode.objects.filter(slug__in=["fast-lane", "large-scale"])}
-    now = timezone.now()
-    today = timezone.localdate()
-    made = Application.objects.bulk_create(
-        Application(
-            applicant=applicant,
-            organisation=organisation,
-            access_mode=modes["large-scale" if i % 4 == 0 else "fast-lane"],
-            system=site.system,
-            status=ApplicationStatus.SUBMITTED,
-            title=f"Backlog {i}",
-            ai_domain=domain,
-            gpu_hours=60_000 if i % 4 == 0 else 1000,
-            start_date=today + timedelta(days=7),
-            duration_months=2,
-            submitted_at=now + timedelta(seconds=i),
-            expected_decision_by=today + timedelta(days=20),
-        )
-        for i in range(count)
-    )
-    return [a.pk for a in made]
+def backlog(site, applicant, organisation, count: int) -> list[int]:
+    """Ids of `count` submitted applications, oldest first. No reviewer has expertise in
+    climate, so only the load decides."""
+    return [a.pk for a in submitted_backlog(site, applicant, organisation, count, domain="climate")]
 
 
 def open_load(users) -> list[int]:
