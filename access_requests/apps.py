@@ -6,4 +6,6 @@ class AccessRequestsConfig(AppConfig):
     verbose_name = "Applications"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (invalidates the cached signed-in lists)
+        from . import signals
+
+        signals.connect()  # invalidates the cached signed-in lists

@@ -275,6 +275,25 @@ def applications_route_waiting(
     found = _STATUS.dicts(pk=application_id)
     if not found or found[0]["status"] != ApplicationStatus.SUBMITTED:
         return []
+    if limit == 1:
+        record = application_route(application_id=application_id, trigger=trigger)
+        return [record] if record is not None else []
+    try:
+        return _route_waiting(application_id=application_id, trigger=trigger, limit=limit)
+    except Exception as exc:
+        # One application whose routing fails would otherwise fail every batch it lands in
+        # (the oldest waiting are in all of them): route this message's own application alone,
+        # so that only the failing one fails, retries, and is flagged in the end.
+        logger.warning(
+            "Routing a batch with application %s failed (%r); routing it alone.",
+            application_id,
+            exc,
+        )
+        record = application_route(application_id=application_id, trigger=trigger)
+        return [record] if record is not None else []
+
+
+def _route_waiting(*, application_id: int, trigger: str, limit: int) -> list[RoutingRecord]:
     with transaction.atomic():
         locked = Application.objects.select_for_update(of=("self",)).select_related(
             "access_mode", "system__factory", "applicant"
@@ -282,13 +301,12 @@ def applications_route_waiting(
         applications = list(locked.filter(pk=application_id, status=ApplicationStatus.SUBMITTED))
         if not applications:
             return []
-        if limit > 1:
-            applications += list(
-                locked.select_for_update(of=("self",), skip_locked=True)
-                .filter(status=ApplicationStatus.SUBMITTED)
-                .exclude(pk=application_id)
-                .order_by("submitted_at", "pk")[: limit - 1]
-            )
+        applications += list(
+            locked.select_for_update(of=("self",), skip_locked=True)
+            .filter(status=ApplicationStatus.SUBMITTED)
+            .exclude(pk=application_id)
+            .order_by("submitted_at", "pk")[: limit - 1]
+        )
         return _route_batch(applications, trigger=trigger)
 
 

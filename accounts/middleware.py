@@ -22,9 +22,10 @@ class RequireMFAMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if request.path.startswith("/api/") and not (user and user.is_authenticated):
-            # Scripts authenticate with a token, which DRF reads only inside the view: look it
-            # up here too, or a token would be a way around the second factor.
+        if request.path.startswith("/api/") and "HTTP_AUTHORIZATION" in request.META:
+            # Scripts authenticate with a token, which DRF reads only inside the view, before
+            # the session: look it up here too, or a token would be a way around the second
+            # factor (also from a browser signed in as somebody who needs none).
             user = _token_user(request) or user
         if (
             user is not None

@@ -51,8 +51,12 @@ class PrecompiledQuery:
             raise ValueError(f"{', '.join(sorted(missing))} did not reach the query's parameters")
         self._fixed = list(params)
         self._compiler = compiler
-        # The column names of a values() queryset, in the order Django's ValuesIterable uses.
-        self._names = [*query.extra_select, *query.values_select, *query.annotation_select]
+        # The column names of a values() queryset, as Django's ValuesIterable takes them.
+        self._names = (
+            list(query.selected)
+            if getattr(query, "selected", None)
+            else [*query.extra_select, *query.values_select, *query.annotation_select]
+        )
         self._sql = sql
 
     def sql_and_params(self, **values: Any) -> tuple[str, list[Any]]:

@@ -58,6 +58,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from exc
 
 
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number.") from exc
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
@@ -187,10 +197,15 @@ CACHE_URL = env_str("CACHE_URL")
 if CACHE_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache, answering "not cached" when Redis cannot be reached.
+            "BACKEND": "portal.cache.ResilientRedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "portal",
             "TIMEOUT": 3600,
+            "OPTIONS": {
+                "socket_connect_timeout": env_float("CACHE_SOCKET_TIMEOUT", 1.0),
+                "socket_timeout": env_float("CACHE_SOCKET_TIMEOUT", 1.0),
+            },
         }
     }
     # Sessions read from the shared cache (written to both): no database read per request.
@@ -421,10 +436,10 @@ LOGGING = {
 PORTAL_BENCH = env_bool("PORTAL_BENCH", False)
 CATALOGUE_CACHE_SECONDS = env_int("CATALOGUE_CACHE_SECONDS", 3600)
 # The signed-in lists (dashboard, desk, their API lists) cached per user until the next write
-# (access_requests/caching.py). Without a shared cache (CACHE_URL) each process would keep its own
-# copy that the others' writes do not invalidate: on by default only with CACHE_URL, and for the
-# single-process development server and tests.
-USER_PAGE_CACHE = env_bool("PORTAL_USER_PAGE_CACHE", bool(CACHE_URL) or DEBUG or TESTING)
+# (access_requests/caching.py). Without a shared cache (CACHE_URL) each process (web workers,
+# Celery workers) would keep its own copy that the others' writes do not invalidate: on by
+# default only with CACHE_URL, and in tests.
+USER_PAGE_CACHE = env_bool("PORTAL_USER_PAGE_CACHE", bool(CACHE_URL) or TESTING)
 USER_PAGE_CACHE_SECONDS = env_int("USER_PAGE_CACHE_SECONDS", 600)
 # The portal's public address, for links in emails.
 PORTAL_SITE_URL = env_str("PORTAL_SITE_URL", "http://127.0.0.1:8000").rstrip("/")

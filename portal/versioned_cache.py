@@ -52,7 +52,7 @@ class VersionedCache:
             entry[1] is self._bump_at_commit for entry in connection.run_on_commit
         ):
             return
-        transaction.on_commit(self._bump_at_commit)
+        transaction.on_commit(self._bump_at_commit, robust=True)
 
     def get(self, key: str) -> tuple[str, Any]:
         """The current version, and the entry stored under `key` for it (or None)."""

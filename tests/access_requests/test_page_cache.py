@@ -9,7 +9,7 @@ from django.test.utils import override_settings
 
 from access_requests import review_services, services
 from access_requests.caching import LISTS, access_data_changed
-from access_requests.models import Assignment, SiteRole
+from access_requests.models import ApplicationStatus, Assignment, SiteRole
 from tests.queries import CACHE_HIT_QUERIES, give_csrf_cookie
 
 from .review_fixtures import *  # noqa: F403
@@ -180,3 +180,51 @@ def test_an_assignment_declined_leaves_the_desk(site_x, routed):
     )
 
     assert client.get("/review/").context["assignments"] == []
+
+
+def test_writes_and_pages_go_on_when_the_cache_is_down(
+    monkeypatch, client, alice, submit_application
+):
+    from portal import versioned_cache
+    from tests.portal.test_cache_outage import dead_redis
+
+    application = submit_application(title="Written during a cache outage")
+    monkeypatch.setattr(versioned_cache, "cache", dead_redis())
+
+    services.application_withdraw(application=application, actor=alice)  # bumps: must not fail
+
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.WITHDRAWN
+    client.force_login(alice)
+    give_csrf_cookie(client)
+    for _ in range(2):
+        page = client.get("/applications/")
+        assert page.status_code == 200
+        assert "Written during a cache outage" in page.content.decode()
+
+
+def test_a_deployment_invalidates_every_cached_page(alice, submit_application):
+    """`migrate` runs at every start (make run, the web container): templates may have changed."""
+    from django.core.cache import cache
+    from django.core.management import call_command
+
+    from factories.caching import CATALOGUE
+
+    before = (cache.get(LISTS.version_key), cache.get(CATALOGUE.version_key))
+
+    call_command("migrate", verbosity=0)
+
+    after = (cache.get(LISTS.version_key), cache.get(CATALOGUE.version_key))
+    assert after[0] != before[0] and after[1] != before[1]
+
+
+def test_signing_in_does_not_invalidate_everybodys_lists(alice, submit_application):
+    from django.contrib.auth.models import update_last_login
+    from django.core.cache import cache
+
+    submit_application()
+    before = cache.get(LISTS.version_key)
+
+    update_last_login(None, alice)  # what every sign-in does
+
+    assert cache.get(LISTS.version_key) == before

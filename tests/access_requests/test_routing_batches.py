@@ -178,3 +178,27 @@ def test_two_workers_batches_never_route_the_same_application(roomy, alice, alic
     pairs = Counter(Assignment.objects.values_list("application_id", "reviewer_id"))
     assert max(pairs.values()) == 1
     assert not Application.objects.filter(status=ApplicationStatus.SUBMITTED).exists()
+
+
+def test_an_application_whose_routing_fails_fails_alone(roomy, alice, alice_org, monkeypatch):
+    from access_requests import routing
+
+    ids = backlog(roomy, alice, alice_org, 6)
+    broken = ids[0]  # the oldest waiting: in every batch
+    real_route = routing.route
+
+    def route(facts, candidates):
+        if facts.application_id == broken:
+            raise RuntimeError("a broken application")
+        return real_route(facts, candidates)
+
+    monkeypatch.setattr(routing, "route", route)
+
+    for pk in ids[1:]:
+        assert len(review_services.applications_route_waiting(application_id=pk)) == 1
+    with pytest.raises(RuntimeError, match="a broken application"):
+        review_services.applications_route_waiting(application_id=broken)
+
+    statuses = dict(Application.objects.values_list("pk", "status"))
+    assert {statuses[pk] for pk in ids[1:]} == {ApplicationStatus.UNDER_REVIEW}
+    assert statuses[broken] == ApplicationStatus.SUBMITTED  # its task retries, then flags it

@@ -123,3 +123,15 @@ def test_it_sends_an_anonymous_admin_visitor_to_the_allauth_login(client):
         ("/accounts/login/?next=%2Fadmin%2F", 302),
     ]
     assert response.status_code == 200
+
+
+def test_a_token_sent_from_a_session_that_needs_no_mfa_is_still_checked(client, staff, db):
+    from tests.model_factories import UserFactory
+
+    client.force_login(UserFactory())  # an applicant: no second factor required
+    token = Token.objects.create(user=staff)  # staff without TOTP
+
+    response = client.get("/api/v1/applications/", HTTP_AUTHORIZATION=f"Token {token.key}")
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "mfa_required"

@@ -32,6 +32,8 @@ print(json.dumps({
     "EAGER": settings.CELERY_TASK_ALWAYS_EAGER,
     "SECURE_SSL_REDIRECT": settings.SECURE_SSL_REDIRECT,
     "SESSION_COOKIE_SECURE": settings.SESSION_COOKIE_SECURE,
+    "SESSION_ENGINE": settings.SESSION_ENGINE,
+    "USER_PAGE_CACHE": settings.USER_PAGE_CACHE,
 }))
 """
 
@@ -66,6 +68,9 @@ def test_it_works_with_no_environment_at_all():
     assert values["DEBUG"] is True
     assert values["ENGINE"] == "django.db.backends.sqlite3"
     assert values["CACHE"] == "django.core.cache.backends.locmem.LocMemCache"
+    # Without a shared cache, each process would keep lists the others' writes do not reach.
+    assert values["USER_PAGE_CACHE"] is False
+    assert values["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
     assert values["EAGER"] is True
     assert "localhost" in values["ALLOWED_HOSTS"]
 
@@ -146,7 +151,9 @@ def test_it_switches_to_postgresql_with_a_pool_and_redis_from_urls():
     assert values["ENGINE"] == "django.db.backends.postgresql"
     assert values["POOL"] == {"min_size": 1, "max_size": 4, "timeout": 4}
     assert values["CONN_MAX_AGE"] == 0  # the pool and persistent connections exclude each other
-    assert values["CACHE"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["CACHE"] == "portal.cache.ResilientRedisCache"
+    assert values["USER_PAGE_CACHE"] is True
+    assert values["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
     assert values["EAGER"] is False
 
 
