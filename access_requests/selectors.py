@@ -13,14 +13,22 @@ from .models import AccessMode, Application, ApplicationEvent, Membership, Organ
 
 
 def _visible_to_applicant(user) -> Q:
-    represented = Membership.objects.filter(user=user, role=Membership.Role.REPRESENTATIVE).values(
-        "organisation_id"
+    # The organisations are read first (a query of their own) and put in as a list: with a
+    # subquery, "applicant OR organisation IN (subquery)" makes PostgreSQL scan every application
+    # (5 ms at 1,000 rows, growing with the table); with a list it combines the two indexes.
+    represented = list(
+        Membership.objects.filter(user=user, role=Membership.Role.REPRESENTATIVE).values_list(
+            "organisation_id", flat=True
+        )
     )
+    if not represented:
+        return Q(applicant=user)
     return Q(applicant=user) | Q(organisation_id__in=represented)
 
 
 def application_list_for_applicant(*, user) -> QuerySet[Application]:
-    """The applications `user` may follow, newest first, with what lists show: one query."""
+    """The applications `user` may follow, newest first, with what lists show: two queries (the
+    organisations they represent, then the applications)."""
     if not user.is_authenticated:
         return Application.objects.none()
     return (

@@ -16,12 +16,12 @@ pytestmark = pytest.mark.django_db
 # Each: session, user (with the site-role and TOTP flags the MFA middleware and the desk read),
 # then the page's own reads: the desk reads the approver sites and lists the assignments; for an
 # approver, the site's applications too. The API lists count, then read one page (the
-# allocations read the approver's sites first). Asked again before any write, the answer comes
-# from the per-user cache: session and user only.
+# allocations read the approver's sites and the represented organisations first). Asked again
+# before any write, the answer comes from the per-user cache: session and user only.
 DESK_QUERIES = SESSION_QUERIES + USER_QUERIES + 2
 APPROVER_DESK_QUERIES = SESSION_QUERIES + USER_QUERIES + 3
 ASSIGNMENT_API_QUERIES = SESSION_QUERIES + USER_QUERIES + 2
-ALLOCATION_API_QUERIES = SESSION_QUERIES + USER_QUERIES + 3
+ALLOCATION_API_QUERIES = SESSION_QUERIES + USER_QUERIES + 4
 
 
 @pytest.mark.parametrize("rows", [5, 50])
