@@ -3,21 +3,26 @@
 Profiled under gunicorn, these pages spent most of their time not in the database but in Python:
 building 50 model rows and rendering them (or serialising 20), 10 to 15 ms a request. Their content
 changes only when somebody writes, so each answer is cached for the one user (and browser
-session or API token) that asked, under a version of the data, as the public catalogue is
-(portal/versioned_cache.py): one cache round trip reads the version and the entry together.
+session or API token) that asked, under two versions (portal/versioned_cache.py): a global one
+and the user's own. One cache round trip reads both versions and the entry.
 
-Every write to the data these pages show bumps the version (signals.py: a save or delete of a
-model of the applications, accounts or catalogue apps; at once, and again when the transaction
-commits), which invalidates every cached answer at once, for everybody: coarse, but it cannot
-serve a stale page, and reads between writes are served from the cache. Bulk writes, which send
-no signal, call `access_data_changed()` themselves.
+Every write to the data these pages show bumps versions (signals.py; at once, and again when the
+transaction commits):
+- a save of a row about one application (the application, its assignments, reviews, decision,
+  routing records, events, attachments, team) bumps the versions of the users whose lists show
+  it, before and after the save: the applicant, the organisation's representatives, every
+  reviewer assigned, the site's approvers (selectors.users_following_applications);
+- a save of a membership or a site role bumps that user's version;
+- anything else (a delete, a catalogue or access-mode edit, an organisation, a user, an
+  allocation, which staff see all of) bumps the global version: everybody's lists.
+So an applicant editing a draft invalidates their own lists and their representatives', not the
+whole portal's. Bulk writes, which send no signal, call `access_data_changed()` themselves.
 
 An answer is cached only for a GET with no message waiting, only when it is a 200 that sets no
 cookie, and its key holds what makes it differ between requests: the user, the session (its
 CSRF token is in the page's forms), the token, the full path with its query string, the
 Accept header, the host, and today's date (overdue marks). With several processes, CACHE_URL
-must point at a shared cache (settings.USER_PAGE_CACHE is off without it, but for tests and the
-single-process development server).
+must point at a shared cache (settings.USER_PAGE_CACHE is off without it, but in tests).
 """
 
 from __future__ import annotations
@@ -35,9 +40,23 @@ from portal.versioned_cache import VersionedCache, plain_response
 LISTS = VersionedCache("access")
 
 
-def access_data_changed() -> None:
-    """Invalidate every cached list (now, and again once the transaction commits)."""
-    LISTS.changed()
+def access_data_changed(*, application_ids=None, user_ids=None) -> None:
+    """Invalidate cached lists (now, and again once the transaction commits): with neither
+    argument everybody's; else only those of the users given and of everybody whose lists show
+    the applications given (selectors.users_following_applications)."""
+    if application_ids is None and user_ids is None:
+        LISTS.changed()
+        return
+    users = set(user_ids or ())
+    if application_ids:
+        from .selectors import users_following_applications
+
+        users |= users_following_applications(application_ids)
+    LISTS.changed(scopes={_scope(user_id) for user_id in users})
+
+
+def _scope(user_id: int) -> str:
+    return f"user:{user_id}"
 
 
 def _cacheable(request: HttpRequest) -> bool:
@@ -86,7 +105,7 @@ def cached_for_user(
     if not (user.is_authenticated and _cacheable(request)):
         return build()
     key = _key(request, user.pk, view_name)
-    version, hit = LISTS.get(key)
+    stamp, hit = LISTS.get(key, scope=_scope(user.pk))
     if hit is not None:
         return hit
     response = build()
@@ -97,7 +116,7 @@ def cached_for_user(
         and not response.cookies
         and (not page_has_forms or _csrf_token_reusable(request))
     ):
-        LISTS.set(key, version, plain_response(response), timeout=settings.USER_PAGE_CACHE_SECONDS)
+        LISTS.set(key, stamp, plain_response(response), timeout=settings.USER_PAGE_CACHE_SECONDS)
     return response
 
 

@@ -226,7 +226,7 @@ def application_route(*, application_id: int, trigger: str = "submit") -> Routin
             )
             for choice in result.chosen
         )
-        access_data_changed()  # bulk_create sends no signal
+        access_data_changed(application_ids=[application.pk])  # bulk_create sends no signal
         for choice, assignment in zip(result.chosen, created, strict=True):
             notification_queue(
                 fresh=True,
@@ -399,7 +399,7 @@ def _route_batch(applications: list[Application], *, trigger: str) -> list[Routi
             _flag_needs_attention(
                 application, reason=result.reason, factory=application.system.factory
             )
-    access_data_changed()  # bulk writes send no signal
+    access_data_changed(application_ids=ids)  # bulk writes send no signal
     sent_ids = [n.pk for n in notifications]
     transaction.on_commit(lambda: [_enqueue("send_notification", pk) for pk in sent_ids])
     return records

@@ -275,7 +275,7 @@ def team_members_set(*, application: Application, actor, members: list[dict[str,
         rows.append(row)
     application.team_members.all().delete()
     TeamMember.objects.bulk_create(rows)
-    access_data_changed()  # bulk_create sends no signal
+    access_data_changed(application_ids=[application.pk])  # bulk_create sends no signal
     _event(
         application,
         actor=actor,

@@ -5,7 +5,7 @@ may have changed)."""
 from __future__ import annotations
 
 from django.apps import apps
-from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save, pre_save
 
 from .caching import access_data_changed
 
@@ -16,10 +16,75 @@ WATCHED_APPS = ("access_requests", "accounts", "factories")
 IGNORED_MODELS = frozenset({"notification"})
 
 
-def _changed(sender, **kwargs) -> None:
+# Rows about one application: a save invalidates only the lists of the people following it
+# (the applicant, the organisation's representatives, its reviewers, the site's approvers).
+# The attribute holding the application's id, and one holding a user concerned too.
+APPLICATION_ROWS = {
+    "application": ("pk", None),
+    "assignment": ("application_id", "reviewer_id"),
+    "decision": ("application_id", None),
+    "routingrecord": ("application_id", None),
+    "applicationevent": ("application_id", None),
+    "attachment": ("application_id", None),
+    "teammember": ("application_id", None),
+}
+# Rows about one user: a save invalidates that user's lists.
+USER_ROWS = {"membership": "user_id", "siterole": "user_id"}
+
+
+def _before(sender, instance, **kwargs) -> None:
+    """Who followed the row before the save: a change of organisation, system or reviewer must
+    also invalidate the lists of those who no longer see it. (Queries per save of an existing
+    row; a new row had nobody.)"""
+    from .selectors import users_following_applications
+
+    instance._followers_before = set()
+    if instance.pk is None or instance._state.adding:
+        return
+    name = sender._meta.model_name
+    if name == "application":
+        instance._followers_before = users_following_applications([instance.pk])
+        return
+    if name in USER_ROWS:
+        fields = [USER_ROWS[name]]
+    else:
+        fields = [field for field in APPLICATION_ROWS[name] if field]
+    old = sender._default_manager.filter(pk=instance.pk).values_list(*fields).first()
+    if old is None:
+        return
+    previous = dict(zip(fields, old, strict=True))
+    users = {previous[f] for f in fields if f != "application_id"}
+    if "application_id" in previous:
+        users |= users_following_applications([previous["application_id"]])
+    instance._followers_before = users - {None}
+
+
+def _changed(sender, instance=None, **kwargs) -> None:
     if kwargs.get("update_fields") == frozenset({"last_login"}):  # every sign-in writes it
         return
-    access_data_changed()
+    name = sender._meta.model_name
+    # Deletes, many-to-many changes and every other model (catalogue names, access modes,
+    # organisations, users, allocations, which staff see all of): everybody's lists.
+    if kwargs.get("signal") is not post_save or instance is None:
+        access_data_changed()
+    elif name in APPLICATION_ROWS:
+        application_attr, user_attr = APPLICATION_ROWS[name]
+        user_id = getattr(instance, user_attr) if user_attr else None
+        before = getattr(instance, "_followers_before", set())
+        access_data_changed(
+            application_ids=[getattr(instance, application_attr)],
+            user_ids={user_id, *before} - {None},
+        )
+    elif name == "review":
+        assignment = instance.assignment
+        access_data_changed(
+            application_ids=[assignment.application_id], user_ids=[assignment.reviewer_id]
+        )
+    elif name in USER_ROWS:
+        before = getattr(instance, "_followers_before", set())
+        access_data_changed(user_ids={getattr(instance, USER_ROWS[name]), *before})
+    else:
+        access_data_changed()
 
 
 def _deployed(sender, **kwargs) -> None:
@@ -40,6 +105,8 @@ def connect() -> None:
             if name in IGNORED_MODELS or name.startswith("historical"):
                 continue
             post_save.connect(_changed, sender=model, dispatch_uid=f"access-lists-save-{name}")
+            if name in APPLICATION_ROWS or name in USER_ROWS:
+                pre_save.connect(_before, sender=model, dispatch_uid=f"access-lists-pre-{name}")
             post_delete.connect(_changed, sender=model, dispatch_uid=f"access-lists-delete-{name}")
         for model in apps.get_app_config(label).get_models():
             for field in model._meta.local_many_to_many:

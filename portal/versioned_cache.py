@@ -1,9 +1,11 @@
-"""Cached answers stored under a version of the data they show, invalidated all at once.
+"""Cached answers stored under a version of the data they show, invalidated without a scan.
 
 Used by the public catalogue (factories/caching.py) and the signed-in lists
 (access_requests/caching.py). A write bumps the version; an entry is served only when it was
-stored under the current one, so nothing is ever scanned or deleted. A hit costs one cache round
-trip: the version and the entry are read together (`get_many`). (Keys that carry the version
+stored under the current one, so nothing is ever scanned or deleted. An entry may also belong to
+a scope (one user's lists) with a version of its own: a write that concerns only some scopes
+bumps theirs, and leaves everybody else's entries valid. A hit costs one cache round trip: the
+versions and the entry are read together (`get_many`). (Keys that carry the version
 would need two sequential reads; with Django's Redis backend each read also builds a new
 redis-py client, which costs as much as the round trip itself.) With several processes, the
 cache must be shared (CACHE_URL).
@@ -21,24 +23,37 @@ from django.http import HttpResponse
 
 class VersionedCache:
     def __init__(self, name: str) -> None:
+        self.name = name
         self.version_key = f"{name}:version"
         self.entry_prefix = f"{name}:entry:"
-        # One function object, so that a transaction can tell it registered it already.
+        self.scope_prefix = f"{name}:scope:"
+        # One function object each, so that a transaction can tell it registered them already.
         self._bump_at_commit = self.bump
+        self._bump_pending_at_commit = self._bump_pending
 
-    def version(self) -> str:
-        version = cache.get(self.version_key)
+    def _current(self, key: str) -> str:
+        """The version stored at `key`, made when missing (never read as "none": an entry stored
+        under a missing version must not become valid again if the key is lost later)."""
+        version = cache.get(key)
         if version is None:
             version = str(time.time_ns())
-            cache.add(self.version_key, version, timeout=None)
-            version = cache.get(self.version_key, version)
+            cache.add(key, version, timeout=None)
+            version = cache.get(key, version)
         return version
+
+    def version(self) -> str:
+        return self._current(self.version_key)
 
     def bump(self) -> None:
         cache.set(self.version_key, str(time.time_ns()), timeout=None)
 
-    def changed(self) -> None:
-        """Invalidate every entry: now, and again when the surrounding transaction commits.
+    def bump_scopes(self, scopes) -> None:
+        now = str(time.time_ns())
+        cache.set_many({self.scope_prefix + scope: now for scope in scopes}, timeout=None)
+
+    def changed(self, scopes=None) -> None:
+        """Invalidate every entry, or with `scopes` the entries of those scopes only: now, and
+        again when the surrounding transaction commits.
 
         The bump now serves readers of the uncommitted state on the same connection (a request
         that writes and then reads, a test). The bump at commit serves the others: between the
@@ -46,26 +61,54 @@ class VersionedCache:
         under the new version. It is registered once per transaction, however many rows change.
         (Outside a transaction, on_commit runs at once.)
         """
-        self.bump()
         connection = transaction.get_connection()
+        if scopes is None:
+            self.bump()
+            callback = self._bump_at_commit
+        else:
+            scopes = set(scopes)
+            if not scopes:
+                return
+            self.bump_scopes(scopes)
+            self._pending(connection).update(scopes)
+            callback = self._bump_pending_at_commit
         if connection.in_atomic_block and any(
-            entry[1] is self._bump_at_commit for entry in connection.run_on_commit
+            entry[1] is callback for entry in connection.run_on_commit
         ):
             return
-        transaction.on_commit(self._bump_at_commit, robust=True)
+        transaction.on_commit(callback, robust=True)
 
-    def get(self, key: str) -> tuple[str, Any]:
-        """The current version, and the entry stored under `key` for it (or None)."""
+    def _pending(self, connection) -> set[str]:
+        """Scopes changed in the current transaction of `connection`, bumped again at commit."""
+        pending = connection.__dict__.setdefault("_versioned_cache_pending", {})
+        return pending.setdefault(self.name, set())
+
+    def _bump_pending(self) -> None:
+        pending = self._pending(transaction.get_connection())
+        scopes = set(pending)
+        pending.clear()
+        if scopes:
+            self.bump_scopes(scopes)
+
+    def get(self, key: str, scope: str | None = None) -> tuple[Any, Any]:
+        """The current stamp (the version, with the scope's), and the entry stored under `key`
+        for it (or None)."""
         key = self.entry_prefix + key
-        found = cache.get_many([self.version_key, key])
-        version = found.get(self.version_key) or self.version()
+        keys = [self.version_key, key]
+        scope_key = self.scope_prefix + scope if scope is not None else None
+        if scope_key:
+            keys.append(scope_key)
+        found = cache.get_many(keys)
+        stamp = found.get(self.version_key) or self.version()
+        if scope_key:
+            stamp = (stamp, found.get(scope_key) or self._current(scope_key))
         entry = found.get(key)
-        if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == version:
-            return version, entry[1]
-        return version, None
+        if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == stamp:
+            return stamp, entry[1]
+        return stamp, None
 
-    def set(self, key: str, version: str, value: Any, *, timeout: int) -> None:
-        cache.set(self.entry_prefix + key, (version, value), timeout=timeout)
+    def set(self, key: str, stamp: Any, value: Any, *, timeout: int) -> None:
+        cache.set(self.entry_prefix + key, (stamp, value), timeout=timeout)
 
 
 def plain_response(response: HttpResponse) -> HttpResponse:

@@ -127,21 +127,89 @@ def test_a_waiting_message_is_shown_not_the_cached_page(alice, submit_applicatio
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_write_bumps_the_version_at_once_and_again_when_its_transaction_commits(
+def test_a_write_bumps_the_versions_at_once_and_again_when_its_transaction_commits(
     alice, submit_application
 ):
     from django.core.cache import cache
     from django.db import connection, transaction
 
     application = submit_application()
-    before = cache.get(LISTS.version_key)
+    alices = LISTS.scope_prefix + f"user:{alice.pk}"
+    before = cache.get(alices)
     with transaction.atomic():
         services.application_withdraw(application=application, actor=alice)  # two rows
-        during = cache.get(LISTS.version_key)
+        during = cache.get(alices)
         assert during != before  # at once, for readers of this connection
-        registered = [e for e in connection.run_on_commit if e[1] is LISTS._bump_at_commit]
+        registered = [e for e in connection.run_on_commit if e[1] is LISTS._bump_pending_at_commit]
         assert len(registered) == 1  # once per transaction
-    assert cache.get(LISTS.version_key) != during  # again at commit
+    assert cache.get(alices) != during  # again at commit
+
+
+def test_a_write_leaves_the_lists_of_users_it_does_not_concern_cached(
+    alice, bob, bob_org, submit_application, django_assert_num_queries
+):
+    application = submit_application()
+    bob_browser = browser(bob)
+    bob_page = bob_browser.get("/applications/").content
+
+    services.application_withdraw(application=application, actor=alice)
+
+    with django_assert_num_queries(CACHE_HIT_QUERIES):  # still Bob's cached page
+        assert bob_browser.get("/applications/").content == bob_page
+
+
+def test_the_organisations_representatives_see_a_members_change(
+    alice, carol, rita, alice_org, modes, site_x
+):
+    from access_requests.models import Membership
+
+    Membership.objects.filter(user=carol).update(role=Membership.Role.REPRESENTATIVE)
+    access_data_changed(user_ids=[carol.pk])
+    draft = services.application_create(
+        applicant=carol,
+        organisation=alice_org,
+        title="Carol's draft",
+        access_mode=modes["playground"],
+    )
+    rita_browser = browser(rita)
+    assert "Carol&#x27;s draft" in rita_browser.get("/applications/").content.decode()
+
+    draft.title = "Carol's renamed draft"
+    draft.save()
+
+    assert "Carol&#x27;s renamed draft" in rita_browser.get("/applications/").content.decode()
+
+
+def test_an_application_moved_to_another_organisation_leaves_the_old_representatives_lists(
+    alice, rita, alice_org, bob, bob_org, modes
+):
+    from access_requests.models import Membership
+
+    Membership.objects.create(user=alice, organisation=bob_org, role=Membership.Role.REPRESENTATIVE)
+    access_data_changed(user_ids=[alice.pk])
+    draft = services.application_create(
+        applicant=alice,
+        organisation=alice_org,
+        title="Moving draft",
+        access_mode=modes["playground"],
+    )
+    rita_browser = browser(rita)
+    assert "Moving draft" in rita_browser.get("/applications/").content.decode()
+
+    draft.organisation = bob_org
+    draft.save()
+
+    assert "Moving draft" not in rita_browser.get("/applications/").content.decode()
+
+
+def test_the_site_approver_sees_a_new_submission_on_the_cached_desk(site_x, submit_application):
+    paula = browser(site_x.approver)
+    assert paula.get("/review/?status=all").context["site_applications"] == []
+
+    application = submit_application(title="Just submitted")
+
+    response = paula.get("/review/?status=all")
+    assert [a.pk for a in response.context["site_applications"]] == [application.pk]
 
 
 def test_a_browser_without_a_csrf_cookie_gets_a_page_of_its_own(alice, submit_application):
