@@ -10,8 +10,11 @@ Every write to the data these pages show bumps versions (signals.py; at once, an
 transaction commits):
 - a save of a row about one application (the application, its assignments, reviews, decision,
   routing records, events, attachments, team) bumps the versions of the users whose lists show
-  it, before and after the save: the applicant, the organisation's representatives, every
-  reviewer assigned, the site's approvers (selectors.users_following_applications);
+  it: the applicant, the organisation's representatives, every reviewer assigned, the site's
+  approvers (selectors.users_following_applications), found when the row is written and again
+  at commit (for followers added meanwhile by another transaction); a row that moved (another
+  applicant, organisation, system or application) bumps the global version, since who
+  followed it may no longer;
 - a save of a membership or a site role bumps that user's version;
 - anything else (a delete, a catalogue or access-mode edit, an organisation, a user, an
   allocation, which staff see all of) bumps the global version: everybody's lists.
@@ -32,6 +35,7 @@ import hashlib
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -43,7 +47,12 @@ LISTS = VersionedCache("access")
 def access_data_changed(*, application_ids=None, user_ids=None) -> None:
     """Invalidate cached lists (now, and again once the transaction commits): with neither
     argument everybody's; else only those of the users given and of everybody whose lists show
-    the applications given (selectors.users_following_applications)."""
+    the applications given (selectors.users_following_applications).
+
+    The followers are found now, and found again once the transaction commits: somebody made a
+    representative or an approver meanwhile, in another transaction, may have cached the
+    applications as they were before this one committed.
+    """
     if application_ids is None and user_ids is None:
         LISTS.changed()
         return
@@ -52,7 +61,31 @@ def access_data_changed(*, application_ids=None, user_ids=None) -> None:
         from .selectors import users_following_applications
 
         users |= users_following_applications(application_ids)
+        _find_followers_again_at_commit(application_ids)
     LISTS.changed(scopes={_scope(user_id) for user_id in users})
+
+
+_PENDING = "_access_lists_pending_applications"
+
+
+def _find_followers_again_at_commit(application_ids) -> None:
+    connection = transaction.get_connection()
+    connection.__dict__.setdefault(_PENDING, set()).update(application_ids)
+    if connection.in_atomic_block and any(
+        entry[1] is _bump_followers for entry in connection.run_on_commit
+    ):
+        return
+    transaction.on_commit(_bump_followers, robust=True)
+
+
+def _bump_followers() -> None:
+    from .selectors import users_following_applications
+
+    pending = transaction.get_connection().__dict__.setdefault(_PENDING, set())
+    ids = set(pending)
+    pending.clear()
+    if ids:
+        LISTS.bump_scopes({_scope(user_id) for user_id in users_following_applications(ids)})
 
 
 def _scope(user_id: int) -> str:

@@ -17,72 +17,66 @@ IGNORED_MODELS = frozenset({"notification"})
 
 
 # Rows about one application: a save invalidates only the lists of the people following it
-# (the applicant, the organisation's representatives, its reviewers, the site's approvers).
-# The attribute holding the application's id, and one holding a user concerned too.
+# (the applicant, the organisation's representatives, its reviewers, the site's approvers; found
+# when the row is written and again once the transaction commits, caching.py). What makes
+# people follow an application, and a user the row concerns too.
 APPLICATION_ROWS = {
-    "application": ("pk", None),
-    "assignment": ("application_id", "reviewer_id"),
-    "decision": ("application_id", None),
-    "routingrecord": ("application_id", None),
-    "applicationevent": ("application_id", None),
-    "attachment": ("application_id", None),
-    "teammember": ("application_id", None),
+    "application": (("applicant_id", "organisation_id", "system_id"), None),
+    "assignment": (("application_id",), "reviewer_id"),
+    "decision": (("application_id",), None),
+    "routingrecord": (("application_id",), None),
+    "applicationevent": (("application_id",), None),
+    "attachment": (("application_id",), None),
+    "teammember": (("application_id",), None),
 }
 # Rows about one user: a save invalidates that user's lists.
 USER_ROWS = {"membership": "user_id", "siterole": "user_id"}
 
 
 def _before(sender, instance, **kwargs) -> None:
-    """Who followed the row before the save: a change of organisation, system or reviewer must
-    also invalidate the lists of those who no longer see it. (Queries per save of an existing
-    row; a new row had nobody.)"""
-    from .selectors import users_following_applications
-
-    instance._followers_before = set()
+    """Before a row changes: whether it moved (another applicant, organisation, system or
+    application: who followed it may no longer, so everybody's lists are invalidated), and the
+    user it concerned (a reviewer or member replaced in the admin). A query per save of an
+    existing row; a new row had nobody."""
+    instance._moved = False
+    instance._concerned_before = None
     if instance.pk is None or instance._state.adding:
         return
     name = sender._meta.model_name
-    if name == "application":
-        instance._followers_before = users_following_applications([instance.pk])
-        return
-    if name in USER_ROWS:
-        fields = [USER_ROWS[name]]
-    else:
-        fields = [field for field in APPLICATION_ROWS[name] if field]
+    follow_fields, user_field = APPLICATION_ROWS.get(name, ((), USER_ROWS.get(name)))
+    fields = [*follow_fields, *([user_field] if user_field else [])]
     old = sender._default_manager.filter(pk=instance.pk).values_list(*fields).first()
     if old is None:
         return
     previous = dict(zip(fields, old, strict=True))
-    users = {previous[f] for f in fields if f != "application_id"}
-    if "application_id" in previous:
-        users |= users_following_applications([previous["application_id"]])
-    instance._followers_before = users - {None}
+    instance._moved = any(previous[f] != getattr(instance, f) for f in follow_fields)
+    if user_field:
+        instance._concerned_before = previous[user_field]
 
 
 def _changed(sender, instance=None, **kwargs) -> None:
     if kwargs.get("update_fields") == frozenset({"last_login"}):  # every sign-in writes it
         return
     name = sender._meta.model_name
-    # Deletes, many-to-many changes and every other model (catalogue names, access modes,
-    # organisations, users, allocations, which staff see all of): everybody's lists.
-    if kwargs.get("signal") is not post_save or instance is None:
+    # Deletes, many-to-many changes, moved rows and every other model (catalogue names, access
+    # modes, organisations, users, allocations, which staff see all of): everybody's lists.
+    saved = kwargs.get("signal") is post_save and instance is not None
+    if not saved or getattr(instance, "_moved", False):
         access_data_changed()
     elif name in APPLICATION_ROWS:
-        application_attr, user_attr = APPLICATION_ROWS[name]
-        user_id = getattr(instance, user_attr) if user_attr else None
-        before = getattr(instance, "_followers_before", set())
-        access_data_changed(
-            application_ids=[getattr(instance, application_attr)],
-            user_ids={user_id, *before} - {None},
-        )
+        user_field = APPLICATION_ROWS[name][1]
+        application_id = instance.pk if name == "application" else instance.application_id
+        users = {getattr(instance, user_field) if user_field else None}
+        users.add(getattr(instance, "_concerned_before", None))
+        access_data_changed(application_ids=[application_id], user_ids=users - {None})
     elif name == "review":
         assignment = instance.assignment
         access_data_changed(
             application_ids=[assignment.application_id], user_ids=[assignment.reviewer_id]
         )
     elif name in USER_ROWS:
-        before = getattr(instance, "_followers_before", set())
-        access_data_changed(user_ids={getattr(instance, USER_ROWS[name]), *before})
+        users = {getattr(instance, USER_ROWS[name]), getattr(instance, "_concerned_before", None)}
+        access_data_changed(user_ids=users - {None})
     else:
         access_data_changed()
 

@@ -296,3 +296,43 @@ def test_signing_in_does_not_invalidate_everybodys_lists(alice, submit_applicati
     update_last_login(None, alice)  # what every sign-in does
 
     assert cache.get(LISTS.version_key) == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_followers_are_found_again_when_the_write_commits(alice, alice_org, bob, modes):
+    """Somebody made a representative by another transaction while this one was open may have
+    cached the application as it was: the commit finds the followers again."""
+    from django.core.cache import cache
+    from django.db import transaction
+
+    from access_requests.models import Membership
+
+    draft = services.application_create(
+        applicant=alice, organisation=alice_org, title="Before", access_mode=modes["playground"]
+    )
+    bobs = LISTS.scope_prefix + f"user:{bob.pk}"
+    with transaction.atomic():
+        draft.title = "After"
+        draft.save()
+        # Another transaction, committed meanwhile (no signal here: its own bump came and went).
+        Membership.objects.bulk_create(
+            [Membership(user=bob, organisation=alice_org, role=Membership.Role.REPRESENTATIVE)]
+        )
+        before_commit = cache.get(bobs)
+    assert cache.get(bobs) != before_commit
+
+
+def test_a_draft_moved_to_another_system_invalidates_everybody(alice, submit_application, site_y):
+    from django.core.cache import cache
+
+    from access_requests.models import Application
+
+    application = submit_application()
+    everybody = cache.get(LISTS.version_key)
+    Application.objects.filter(pk=application.pk).update(status="draft")
+    draft = Application.objects.get(pk=application.pk)
+
+    draft.system = site_y.system
+    draft.save()
+
+    assert cache.get(LISTS.version_key) != everybody
