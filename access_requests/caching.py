@@ -16,8 +16,11 @@ transaction commits):
   applicant, organisation, system or application) bumps the global version, since who
   followed it may no longer;
 - a save of a membership or a site role bumps that user's version;
-- anything else (a delete, a catalogue or access-mode edit, an organisation, a user, an
-  allocation, which staff see all of) bumps the global version: everybody's lists.
+- deleting such a row does the same (a team member, an attachment, an assignment, a membership:
+  the deleted row still says whom it concerned);
+- anything else (deleting an application or a review, a catalogue or access-mode edit, an
+  organisation, a user, an allocation, which staff see all of) bumps the global version:
+  everybody's lists.
 So an applicant editing a draft invalidates their own lists and their representatives', not the
 whole portal's. Bulk writes, which send no signal, call `access_data_changed()` themselves.
 

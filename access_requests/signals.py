@@ -58,10 +58,17 @@ def _changed(sender, instance=None, **kwargs) -> None:
     if kwargs.get("update_fields") == frozenset({"last_login"}):  # every sign-in writes it
         return
     name = sender._meta.model_name
-    # Deletes, many-to-many changes, moved rows and every other model (catalogue names, access
-    # modes, organisations, users, allocations, which staff see all of): everybody's lists.
-    saved = kwargs.get("signal") is post_save and instance is not None
-    if not saved or getattr(instance, "_moved", False):
+    # Many-to-many changes, moved rows, deleted applications and reviews, and every other model
+    # (catalogue names, access modes, organisations, users, allocations, which staff see all
+    # of): everybody's lists. A deleted row about an application (a team member, an attachment,
+    # an assignment) or a user (a membership, a site role) still holds whom it concerned.
+    signal = kwargs.get("signal")
+    deleted = signal is post_delete and name not in ("application", "review")
+    if (
+        instance is None
+        or not (signal is post_save or deleted)
+        or getattr(instance, "_moved", False)
+    ):
         access_data_changed()
     elif name in APPLICATION_ROWS:
         user_field = APPLICATION_ROWS[name][1]

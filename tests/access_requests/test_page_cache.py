@@ -336,3 +336,45 @@ def test_a_draft_moved_to_another_system_invalidates_everybody(alice, submit_app
     draft.save()
 
     assert cache.get(LISTS.version_key) != everybody
+
+
+def test_editing_the_team_leaves_other_users_lists_cached(
+    alice, bob, bob_org, submit_application, django_assert_num_queries
+):
+    from access_requests.models import Application
+
+    application = submit_application(team=["tom@example.eu"])
+    Application.objects.filter(pk=application.pk).update(status="draft")
+    bob_browser = browser(bob)
+    bob_page = bob_browser.get("/applications/").content
+
+    services.team_members_set(  # deletes the team, then writes it again
+        application=application, actor=alice, members=[{"name": "Ann", "email": "ann@x.eu"}]
+    )
+
+    with django_assert_num_queries(CACHE_HIT_QUERIES):
+        assert bob_browser.get("/applications/").content == bob_page
+
+
+def test_a_representative_removed_from_the_organisation_loses_its_applications(
+    alice, rita, alice_org, submit_application
+):
+    from access_requests.models import Membership
+
+    submit_application(title="Organisation plan")
+    rita_browser = browser(rita)
+    assert "Organisation plan" in rita_browser.get("/applications/").content.decode()
+
+    Membership.objects.get(user=rita, organisation=alice_org).delete()
+
+    assert "Organisation plan" not in rita_browser.get("/applications/").content.decode()
+
+
+def test_a_reviewer_whose_assignment_is_deleted_loses_it_from_the_cached_desk(site_x, routed):
+    tess = site_x.technical[0]
+    tess_browser = browser(tess)
+    assert len(tess_browser.get("/review/").context["assignments"]) == 1
+
+    Assignment.objects.get(application=routed, reviewer=tess).delete()
+
+    assert tess_browser.get("/review/").context["assignments"] == []
