@@ -38,61 +38,41 @@ import hashlib
 from collections.abc import Callable
 
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from portal.versioned_cache import VersionedCache, plain_response
 
-LISTS = VersionedCache("access")
+
+def _users_concerned(changes: set[tuple[str, int]]) -> set[str]:
+    """The scopes of the users given, and of everybody whose lists show the applications given
+    (found when the write happens, and again at commit: somebody made a representative or an
+    approver meanwhile, in another transaction, may have cached them as they were)."""
+    from .selectors import users_following_applications
+
+    users = {pk for kind, pk in changes if kind == "user"}
+    users |= users_following_applications({pk for kind, pk in changes if kind == "application"})
+    return {_scope(user_id) for user_id in users}
+
+
+def _scope(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+LISTS = VersionedCache("access", resolve=_users_concerned)
 
 
 def access_data_changed(*, application_ids=None, user_ids=None) -> None:
     """Invalidate cached lists (now, and again once the transaction commits): with neither
     argument everybody's; else only those of the users given and of everybody whose lists show
-    the applications given (selectors.users_following_applications).
-
-    The followers are found now, and found again once the transaction commits: somebody made a
-    representative or an approver meanwhile, in another transaction, may have cached the
-    applications as they were before this one committed.
-    """
+    the applications given (selectors.users_following_applications)."""
     if application_ids is None and user_ids is None:
         LISTS.changed()
         return
-    users = set(user_ids or ())
-    if application_ids:
-        from .selectors import users_following_applications
-
-        users |= users_following_applications(application_ids)
-        _find_followers_again_at_commit(application_ids)
-    LISTS.changed(scopes={_scope(user_id) for user_id in users})
-
-
-_PENDING = "_access_lists_pending_applications"
-
-
-def _find_followers_again_at_commit(application_ids) -> None:
-    connection = transaction.get_connection()
-    connection.__dict__.setdefault(_PENDING, set()).update(application_ids)
-    if connection.in_atomic_block and any(
-        entry[1] is _bump_followers for entry in connection.run_on_commit
-    ):
-        return
-    transaction.on_commit(_bump_followers, robust=True)
-
-
-def _bump_followers() -> None:
-    from .selectors import users_following_applications
-
-    pending = transaction.get_connection().__dict__.setdefault(_PENDING, set())
-    ids = set(pending)
-    pending.clear()
-    if ids:
-        LISTS.bump_scopes({_scope(user_id) for user_id in users_following_applications(ids)})
-
-
-def _scope(user_id: int) -> str:
-    return f"user:{user_id}"
+    LISTS.changed(
+        {("application", pk) for pk in application_ids or ()}
+        | {("user", pk) for pk in user_ids or ()}
+    )
 
 
 def _cacheable(request: HttpRequest) -> bool:

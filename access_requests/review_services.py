@@ -61,18 +61,13 @@ def notification_queue(
     template: str,
     context: dict[str, Any],
     application=None,
-    fresh: bool = False,
 ) -> Notification | None:
     """Store an email to send once (unique `key`) and enqueue its sending after commit."""
     built = _notification(
         key=key, recipient=recipient, template=template, context=context, application=application
     )
-    if fresh:  # the key cannot exist yet (it names a row made in this transaction)
-        built.save(force_insert=True)
-        notification, created = built, True
-    else:
-        values = {f: getattr(built, f) for f in ("recipient", "subject", "body", "application")}
-        notification, created = Notification.objects.get_or_create(key=built.key, defaults=values)
+    values = {f: getattr(built, f) for f in ("recipient", "subject", "body", "application")}
+    notification, created = Notification.objects.get_or_create(key=built.key, defaults=values)
     if created:
         transaction.on_commit(lambda: _enqueue("send_notification", notification.pk))
     return notification
@@ -209,47 +204,8 @@ def application_route(*, application_id: int, trigger: str = "submit") -> Routin
             and trigger in AUTOMATIC_TRIGGERS
         ):
             return None
-        assignments = list(application.assignments.values_list("reviewer_id", "kind", "status"))
-        needs = _needs(application, assignments)
-        if not any(needs.values()):
-            return None
-        factory = application.system.factory
-        team_emails = application.team_members.values_list("email", flat=True)
-        facts = _facts(application, assignments, team_emails, needs)
-        result = routing.route(facts, review_selectors.routing_candidates(factory_id=factory.pk))
-        record = _record(application, factory, result, trigger)
-        record.save(force_insert=True)
-        due_by = application.expected_decision_by or add_working_days(timezone.localdate(), 5)
-        created = Assignment.objects.bulk_create(
-            Assignment(
-                application=application, reviewer_id=choice.user_id, kind=choice.kind, due_by=due_by
-            )
-            for choice in result.chosen
-        )
-        access_data_changed(application_ids=[application.pk])  # bulk_create sends no signal
-        for choice, assignment in zip(result.chosen, created, strict=True):
-            notification_queue(
-                fresh=True,
-                key=f"assigned:{assignment.pk}",
-                recipient=choice.email,
-                template="assignment_new",
-                context={"application": application, "assignment": assignment, "factory": factory},
-                application=application,
-            )
-        from_status = application.status
-        if result.staffed:
-            if from_status != ApplicationStatus.UNDER_REVIEW:
-                application.status = ApplicationStatus.UNDER_REVIEW
-                application.attention_reason = ""
-                application.save(update_fields=["status", "attention_reason", "updated_at"])
-                _event(
-                    application, actor=None, kind=ApplicationEvent.Kind.ROUTED,
-                    from_status=from_status,
-                    message=f"Assigned to reviewers at {factory.display_name}.",
-                )  # fmt: skip
-        else:
-            _flag_needs_attention(application, reason=result.reason, factory=factory)
-    return record
+        records = _route_batch([application], trigger=trigger)
+    return records[0] if records else None
 
 
 # The status of one application, read before anything is locked: most messages of a backlog find
@@ -311,7 +267,9 @@ def _route_waiting(*, application_id: int, trigger: str, limit: int) -> list[Rou
 
 
 def _route_batch(applications: list[Application], *, trigger: str) -> list[RoutingRecord]:
-    """Route locked, submitted applications with bulk writes (see applications_route_waiting)."""
+    """Route locked, routable applications with bulk writes: a batch of submitted ones (see
+    applications_route_waiting) or one (application_route). Those missing no reviewer are left
+    as they are."""
     ids = [a.pk for a in applications]
     existing: dict[int, list[tuple[int, str, str]]] = {pk: [] for pk in ids}
     for app_id, reviewer_id, kind, status in Assignment.objects.filter(
@@ -343,6 +301,8 @@ def _route_batch(applications: list[Application], *, trigger: str) -> list[Routi
         ]
         routed.append((application, result, _record(application, factory, result, trigger)))
 
+    if not routed:
+        return []
     records = RoutingRecord.objects.bulk_create([record for _, _, record in routed])
     staffed = [(a, result) for a, result, _ in routed if result.staffed]
     today = timezone.localdate()
@@ -373,27 +333,31 @@ def _route_batch(applications: list[Application], *, trigger: str) -> list[Routi
         )
         for assignment in made
     )
+    # Staffed: under review (an application re-routed after a decline is already).
+    promoted = {a.pk: a.status for a, _ in staffed if a.status != ApplicationStatus.UNDER_REVIEW}
     now = timezone.now()
-    Application.objects.filter(pk__in=[a.pk for a, _ in staffed]).update(
+    Application.objects.filter(pk__in=promoted).update(
         status=ApplicationStatus.UNDER_REVIEW, attention_reason="", updated_at=now
     )
-    for application, _ in staffed:
-        application.status = ApplicationStatus.UNDER_REVIEW
-        application.attention_reason = ""
-        application.updated_at = now
     ApplicationEvent.objects.bulk_create(
         ApplicationEvent(
             application=application,
             actor=None,
             kind=ApplicationEvent.Kind.ROUTED,
-            from_status=ApplicationStatus.SUBMITTED,
-            to_status=application.status,
+            from_status=promoted[application.pk],
+            to_status=ApplicationStatus.UNDER_REVIEW,
             message=f"Assigned to reviewers at {application.system.factory.display_name}.",
             internal=False,
             extra={},
         )
         for application, _ in staffed
+        if application.pk in promoted
     )
+    for application, _ in staffed:
+        if application.pk in promoted:
+            application.status = ApplicationStatus.UNDER_REVIEW
+            application.attention_reason = ""
+            application.updated_at = now
     for application, result, _ in routed:
         if not result.staffed:
             _flag_needs_attention(

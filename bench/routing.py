@@ -49,6 +49,7 @@ from run import (
     check_service,
     git_commit,
     manage,
+    stop_on_signals,
     venv_tool,
 )
 
@@ -560,14 +561,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def _raise_on_signal(signum, frame) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _raise_on_signal)
-    signal.signal(signal.SIGHUP, _raise_on_signal)
+    stop_on_signals()
     started = time.monotonic()
     worker: Worker | None = None
     django_ready = False

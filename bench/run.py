@@ -569,10 +569,15 @@ def _raise_on_signal(signum, frame) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def stop_on_signals() -> None:
+    """SIGTERM and SIGHUP stop the bench as Ctrl-C does: servers and workers are stopped."""
     signal.signal(signal.SIGTERM, _raise_on_signal)
     signal.signal(signal.SIGHUP, _raise_on_signal)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    stop_on_signals()
     server: Server | None = None
     started = time.monotonic()
     try:

@@ -14,6 +14,7 @@ cache must be shared (CACHE_URL).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.cache import cache
@@ -22,11 +23,15 @@ from django.http import HttpResponse
 
 
 class VersionedCache:
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, resolve: Callable[[set], Iterable[str]] | None = None) -> None:
+        """`resolve` turns what `changed()` is told changed into the scopes to bump: it runs when
+        the write happens and again at commit, when another transaction may have changed who a
+        change concerns (by default what changed are the scopes themselves)."""
         self.name = name
         self.version_key = f"{name}:version"
         self.entry_prefix = f"{name}:entry:"
         self.scope_prefix = f"{name}:scope:"
+        self._resolve = resolve or (lambda changes: changes)
         # One function object each, so that a transaction can tell it registered them already.
         self._bump_at_commit = self.bump
         self._bump_pending_at_commit = self._bump_pending
@@ -47,13 +52,15 @@ class VersionedCache:
     def bump(self) -> None:
         cache.set(self.version_key, str(time.time_ns()), timeout=None)
 
-    def bump_scopes(self, scopes) -> None:
+    def bump_scopes(self, scopes: Iterable[str]) -> None:
         now = str(time.time_ns())
-        cache.set_many({self.scope_prefix + scope: now for scope in scopes}, timeout=None)
+        keys = {self.scope_prefix + scope: now for scope in scopes}
+        if keys:
+            cache.set_many(keys, timeout=None)
 
-    def changed(self, scopes=None) -> None:
-        """Invalidate every entry, or with `scopes` the entries of those scopes only: now, and
-        again when the surrounding transaction commits.
+    def changed(self, changes: Iterable | None = None) -> None:
+        """Invalidate every entry, or with `changes` the entries of the scopes they concern
+        (see `resolve`): now, and again when the surrounding transaction commits.
 
         The bump now serves readers of the uncommitted state on the same connection (a request
         that writes and then reads, a test). The bump at commit serves the others: between the
@@ -62,15 +69,15 @@ class VersionedCache:
         (Outside a transaction, on_commit runs at once.)
         """
         connection = transaction.get_connection()
-        if scopes is None:
+        if changes is None:
             self.bump()
             callback = self._bump_at_commit
         else:
-            scopes = set(scopes)
-            if not scopes:
+            changes = set(changes)
+            if not changes:
                 return
-            self.bump_scopes(scopes)
-            self._pending(connection).update(scopes)
+            self.bump_scopes(self._resolve(changes))
+            self._pending(connection).update(changes)
             callback = self._bump_pending_at_commit
         if connection.in_atomic_block and any(
             entry[1] is callback for entry in connection.run_on_commit
@@ -78,17 +85,19 @@ class VersionedCache:
             return
         transaction.on_commit(callback, robust=True)
 
-    def _pending(self, connection) -> set[str]:
-        """Scopes changed in the current transaction of `connection`, bumped again at commit."""
+    def _pending(self, connection) -> set:
+        """What changed in the current transaction of `connection`, bumped again at commit.
+        (Left over after a rollback, it is bumped at the next commit: more invalidation, never
+        less.)"""
         pending = connection.__dict__.setdefault("_versioned_cache_pending", {})
         return pending.setdefault(self.name, set())
 
     def _bump_pending(self) -> None:
         pending = self._pending(transaction.get_connection())
-        scopes = set(pending)
+        changes = set(pending)
         pending.clear()
-        if scopes:
-            self.bump_scopes(scopes)
+        if changes:
+            self.bump_scopes(self._resolve(changes))
 
     def get(self, key: str, scope: str | None = None) -> tuple[Any, Any]:
         """The current stamp (the version, with the scope's), and the entry stored under `key`

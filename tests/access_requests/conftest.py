@@ -20,6 +20,8 @@ from access_requests.models import AccessMode, Application, Cutoff, Membership, 
 from factories.models import System
 from tests.model_factories import UserFactory
 
+from .helpers import application_values
+
 
 @pytest.fixture(scope="session")
 def _mode_rows(_catalogue_rows, django_db_setup, django_db_blocker):
@@ -119,23 +121,7 @@ def lumi(catalogue) -> System:
 @pytest.fixture
 def complete_values(modes, alice_org, lumi) -> dict[str, Any]:
     """Everything a fast-lane application needs to pass every rule."""
-    return {
-        "organisation": alice_org,
-        "access_mode": modes["fast-lane"],
-        "system": lumi,
-        "title": "Protein language model fine-tuning",
-        "abstract": "We fine-tune a protein language model on public sequences.",
-        "ai_domain": "health",
-        "workload": "fine_tuning",
-        "frameworks": "PyTorch 2.5",
-        "gpu_hours": 1000,
-        "start_date": timezone.localdate() + timedelta(days=7),
-        "duration_months": 2,
-        "data_sources": "UniProt",
-        "data_licence": "CC BY 4.0",
-        "personal_data": False,
-        "ai_act_risk": "minimal",
-    }
+    return application_values(organisation=alice_org, access_mode=modes["fast-lane"], system=lumi)
 
 
 @pytest.fixture

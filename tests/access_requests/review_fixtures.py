@@ -39,6 +39,8 @@ from access_requests.models import (
 from factories.models import AIFactory, System
 from tests.model_factories import SiteRoleFactory, UserFactory
 
+from .helpers import application_values
+
 __all__ = ["celery_eager", "routed", "site_x", "site_y", "submit_application"]
 
 CAPACITY = 1_000_000
@@ -167,24 +169,14 @@ def submit_application(alice, alice_org, modes, site_x) -> Callable[..., Applica
         **values: Any,
     ) -> Application:
         large = mode in ("large-scale", "ai-for-science")
-        fields = {
-            "organisation": alice_org,
-            "access_mode": modes[mode],
-            "system": system or site_x.system,
-            "title": "Protein language model fine-tuning",
-            "abstract": "We fine-tune a protein language model on public sequences.",
-            "ai_domain": "health",
-            "workload": "fine_tuning",
-            "frameworks": "PyTorch 2.5",
-            "gpu_hours": gpu_hours or (60_000 if large else 1000),
-            "start_date": timezone.localdate() + timedelta(days=7),
-            "duration_months": 6 if large else 2,
-            "data_sources": "UniProt",
-            "data_licence": "CC BY 4.0",
-            "personal_data": False,
-            "ai_act_risk": "minimal",
+        fields = application_values(
+            organisation=alice_org,
+            access_mode=modes[mode],
+            system=system or site_x.system,
+            gpu_hours=gpu_hours or (60_000 if large else 1000),
+            duration_months=6 if large else 2,
             **values,
-        }
+        )
         application = services.application_create(applicant=alice, **fields)
         if team:
             members = [{"name": email.split("@")[0].title(), "email": email} for email in team]

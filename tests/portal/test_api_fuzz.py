@@ -26,7 +26,6 @@ import logging
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 import hypothesis
@@ -35,7 +34,6 @@ import schemathesis
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
-from django.utils import timezone
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
@@ -56,6 +54,7 @@ from access_requests.models import (
     SiteRole,
 )
 from factories.models import AIFactory, System
+from tests.access_requests.helpers import application_values
 from tests.model_factories import SiteRoleFactory, UserFactory
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.django_db]
@@ -82,23 +81,8 @@ def _with_mfa(user):
 
 
 def _complete_values(organisation, lumi) -> dict[str, Any]:
-    return {
-        "organisation": organisation,
-        "access_mode": AccessMode.objects.get(slug="fast-lane"),
-        "system": lumi,
-        "title": "Protein language model fine-tuning",
-        "abstract": "We fine-tune a protein language model on public sequences.",
-        "ai_domain": "health",
-        "workload": "fine_tuning",
-        "frameworks": "PyTorch 2.5",
-        "gpu_hours": 1000,
-        "start_date": timezone.localdate() + timedelta(days=7),
-        "duration_months": 2,
-        "data_sources": "UniProt",
-        "data_licence": "CC BY 4.0",
-        "personal_data": False,
-        "ai_act_risk": "minimal",
-    }
+    fast_lane = AccessMode.objects.get(slug="fast-lane")
+    return application_values(organisation=organisation, access_mode=fast_lane, system=lumi)
 
 
 @dataclass

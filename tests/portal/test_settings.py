@@ -167,3 +167,26 @@ def test_it_passes_the_deployment_checks_when_configured_for_production():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"CACHE_URL": "redis://127.0.0.1:6379/1", "CACHE_SOCKET_TIMEOUT": "soon"},
+            "CACHE_SOCKET_TIMEOUT='soon' is not a number.",
+        ),
+        ({"ROUTING_BATCH_SIZE": "many"}, "ROUTING_BATCH_SIZE='many' is not a whole number."),
+        (
+            {"USER_PAGE_CACHE_SECONDS": "1.5"},
+            "USER_PAGE_CACHE_SECONDS='1.5' is not a whole number.",
+        ),
+        (
+            {"PORTAL_USER_PAGE_CACHE": "maybe"},
+            "PORTAL_USER_PAGE_CACHE='maybe' is not a boolean: use true or false.",
+        ),
+    ],
+    ids=["cache timeout", "batch size", "page cache seconds", "page cache switch"],
+)
+def test_it_refuses_cache_and_routing_settings_that_are_not_numbers(env, message):
+    assert _refused(**env) == message
