@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
+from factories.models import System
 from portal.precompiled import PrecompiledQuery
 
 from .models import (
@@ -210,3 +213,42 @@ def allocation_list_for_user(*, user) -> QuerySet[Allocation]:
     return queryset.filter(
         Q(application_id__in=own) | Q(system__factory_id__in=approver_factory_ids(user))
     )
+
+
+def system_allocated_gpu_hours_by_year(*, system_id: int) -> dict[int, int]:
+    """The capacity ledger of one system: GPU-hours allocated per period year, for the years
+    that have allocations, oldest first."""
+    rows = (
+        Allocation.objects.filter(system_id=system_id)
+        .order_by("period_year")
+        .values_list("period_year")
+        .annotate(total=Sum("gpu_hours"))
+    )
+    return dict(rows)
+
+
+def system_capacity_check(*, system_id: int, capacity: int | None) -> None:
+    """Refuse a yearly capacity below what the ledger has allocated on the system in any year,
+    or an empty one while allocations exist: raises ValidationError with one message per year.
+
+    The system's row is locked (as `application_decide` locks it) for the rest of the caller's
+    transaction, so that no approval lands between this check and the caller's save."""
+    with transaction.atomic():
+        list(System.objects.select_for_update().filter(pk=system_id).values_list("pk"))
+        allocated = system_allocated_gpu_hours_by_year(system_id=system_id)
+    if not allocated:
+        return
+    if capacity is None:
+        years = "; ".join(f"{year}: {hours:,}" for year, hours in allocated.items())
+        raise ValidationError(
+            f"GPU-hours are already allocated on this system ({years}); the capacity cannot be "
+            "emptied."
+        )
+    too_low = [
+        f"{year}: {hours:,} GPU-hours are already allocated on this system; the capacity "
+        "cannot be lower."
+        for year, hours in allocated.items()
+        if hours > capacity
+    ]
+    if too_low:
+        raise ValidationError(too_low)

@@ -19,3 +19,11 @@ class UserAdmin(BaseUserAdmin):
         ("Important dates", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+
+    def get_deleted_objects(self, objs, request):
+        # A deleted user's events would lose their actor (SET_NULL): list those as protected,
+        # which makes the delete page and the bulk action refuse, saying why.
+        from access_requests.admin import audit_trail_protected
+
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, perms_needed, [*protected, *audit_trail_protected(objs)]

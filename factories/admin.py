@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
+from django.db import transaction
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import AIFactory, Source, System
+
+
+class SystemAdminForm(forms.ModelForm):
+    """A system's yearly capacity may not go below what the ledger has already allocated."""
+
+    class Meta:
+        model = System
+        exclude: list[str] = []  # the admin's fieldsets say which fields are shown
+
+    def clean_allocatable_gpu_hours_per_year(self) -> int | None:
+        # Imported here: access_requests imports factories' models at load time.
+        from access_requests.review_selectors import system_capacity_check
+
+        capacity = self.cleaned_data["allocatable_gpu_hours_per_year"]
+        if self.instance.pk is not None:
+            system_capacity_check(system_id=self.instance.pk, capacity=capacity)
+        return capacity
 
 
 class FactorySourceInline(admin.TabularInline):
@@ -21,6 +40,7 @@ class SystemSourceInline(FactorySourceInline):
 
 class SystemInline(admin.StackedInline):
     model = System
+    form = SystemAdminForm
     extra = 0
     show_change_link = True
     fields = [
@@ -58,6 +78,7 @@ class AIFactoryAdmin(SimpleHistoryAdmin):
 
 @admin.register(System)
 class SystemAdmin(SimpleHistoryAdmin):
+    form = SystemAdminForm
     list_display = [
         "name",
         "factory",
@@ -98,6 +119,12 @@ class SystemAdmin(SimpleHistoryAdmin):
             },
         ),
     ]
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # Reverting to an old version checks the capacity too; in one transaction, so that the
+        # check's lock on the system's row lasts until the save (as the change form's does).
+        with transaction.atomic():
+            return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 @admin.register(Source)

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from access_requests.models import Allocation, Application
 from factories.models import AIFactory, Source, System
 
 pytestmark = pytest.mark.django_db
@@ -178,3 +181,161 @@ def test_it_sends_an_anonymous_visitor_to_the_login_page(client, catalogue):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+
+
+# --- The capacity cannot go below the ledger ----------------------------------------------------
+
+CAPACITY = 1_000_000
+
+
+@pytest.fixture
+def lumi(catalogue) -> System:
+    """LUMI with a capacity of 1,000,000 GPU-hours a year and, in the ledger, 420,000 allocated
+    in 2026 (two allocations) and 100,000 in 2027."""
+    system = System.objects.get(slug="lumi")
+    System.objects.filter(pk=system.pk).update(allocatable_gpu_hours_per_year=CAPACITY)
+    _allocate(system, {2026: [300_000, 120_000], 2027: [100_000]})
+    system.refresh_from_db()
+    return system
+
+
+def _allocate(system: System, hours_by_year: dict[int, list[int]]) -> None:
+    """Allocations written with bulk inserts, each on an application of its own: the approval
+    that makes them in the portal is not what these tests are about."""
+    applicant = get_user_model().objects.create_user(email="ledger@example.org", password="x")
+    grants = [(year, hours) for year, all_hours in hours_by_year.items() for hours in all_hours]
+    applications = Application.objects.bulk_create(
+        Application(applicant=applicant, system=system, title=f"Granted {i}")
+        for i in range(len(grants))
+    )
+    Allocation.objects.bulk_create(
+        Allocation(
+            application=application,
+            system=system,
+            gpu_hours=hours,
+            period_year=year,
+            start=date(year, 3, 1),
+            end=date(year, 9, 1),
+        )
+        for application, (year, hours) in zip(applications, grants, strict=True)
+    )
+
+
+def _post_capacity(admin_client, system: System, value: str):
+    url = f"{SYSTEMS}{system.pk}/change/"
+    data = _change_form_data(admin_client.get(url))
+    data["allocatable_gpu_hours_per_year"] = value
+    return admin_client.post(url, data)
+
+
+def _field_errors(response, field: str = "allocatable_gpu_hours_per_year") -> list[str]:
+    assert response.status_code == 200  # the form again, not the redirect of a save
+    return list(response.context["adminform"].form.errors.get(field, []))
+
+
+def test_it_refuses_a_capacity_below_what_is_allocated_in_a_year(admin_client, lumi):
+    history = lumi.history.count()
+
+    response = _post_capacity(admin_client, lumi, "400000")
+
+    assert _field_errors(response) == [
+        "2026: 420,000 GPU-hours are already allocated on this system; the capacity cannot be "
+        "lower."
+    ]
+    assert "2026: 420,000 GPU-hours are already allocated" in response.content.decode()
+    lumi.refresh_from_db()
+    assert lumi.allocatable_gpu_hours_per_year == CAPACITY
+    assert lumi.history.count() == history
+
+
+def test_it_names_every_year_the_capacity_would_not_cover(admin_client, lumi):
+    response = _post_capacity(admin_client, lumi, "99999")
+
+    assert [e.split(":")[0] for e in _field_errors(response)] == ["2026", "2027"]
+    assert "2027: 100,000 GPU-hours" in _field_errors(response)[1]
+    lumi.refresh_from_db()
+    assert lumi.allocatable_gpu_hours_per_year == CAPACITY
+
+
+def test_it_accepts_a_capacity_equal_to_what_is_allocated(admin_client, lumi):
+    response = _post_capacity(admin_client, lumi, "420000")
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    lumi.refresh_from_db()
+    assert lumi.allocatable_gpu_hours_per_year == 420_000
+    assert lumi.history.first().allocatable_gpu_hours_per_year == 420_000
+
+
+def test_it_refuses_to_empty_the_capacity_while_allocations_exist(admin_client, lumi):
+    response = _post_capacity(admin_client, lumi, "")
+
+    assert _field_errors(response) == [
+        "GPU-hours are already allocated on this system (2026: 420,000; 2027: 100,000); the "
+        "capacity cannot be emptied."
+    ]
+    lumi.refresh_from_db()
+    assert lumi.allocatable_gpu_hours_per_year == CAPACITY
+
+
+def test_it_counts_only_the_allocations_of_the_system_itself(admin_client, lumi):
+    lumi_ai = System.objects.get(slug="lumi-ai")  # same factory, no allocations
+
+    assert _post_capacity(admin_client, lumi_ai, "1").status_code == 302
+    lumi_ai.refresh_from_db()
+    assert lumi_ai.allocatable_gpu_hours_per_year == 1
+    assert _post_capacity(admin_client, lumi_ai, "").status_code == 302
+    lumi_ai.refresh_from_db()
+    assert lumi_ai.allocatable_gpu_hours_per_year is None
+
+
+def test_it_refuses_the_same_capacity_in_the_factorys_inline(admin_client, lumi):
+    url = f"{FACTORIES}{lumi.factory_id}/change/"
+    page = admin_client.get(url)
+    data = _change_form_data(page)
+    systems = next(
+        i.formset for i in page.context["inline_admin_formsets"] if i.formset.model is System
+    )
+    form = next(f for f in systems.forms if f.instance == lumi)
+    data[form.add_prefix("allocatable_gpu_hours_per_year")] = "419999"
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "2026: 420,000 GPU-hours are already allocated" in response.content.decode()
+    lumi.refresh_from_db()
+    assert lumi.allocatable_gpu_hours_per_year == CAPACITY
+
+
+def test_it_refuses_to_revert_the_capacity_to_an_old_version_below_the_ledger(admin_client, lumi):
+    first = lumi.history.earliest()  # as loaded: capacity not published
+    assert first.allocatable_gpu_hours_per_year is None
+    url = f"{SYSTEMS}{lumi.pk}/history/{first.history_id}/"
+    page = admin_client.get(url)
+    form = page.context["adminform"].form
+    data = {form.add_prefix(n): str(v) for n in form.fields if (v := form[n].value()) is not None}
+    data = {k: ("on" if v == "True" else v) for k, v in data.items() if v != "False"}
+
+    response = admin_client.post(url, data)
+
+    assert _field_errors(response) == [
+        "GPU-hours are already allocated on this system (2026: 420,000; 2027: 100,000); the "
+        "capacity cannot be emptied."
+    ]
+    lumi.refresh_from_db()
+    assert lumi.allocatable_gpu_hours_per_year == CAPACITY
+
+
+def test_it_refuses_to_delete_a_system_with_applications_and_allocations(admin_client, lumi):
+    url = f"{SYSTEMS}{lumi.pk}/delete/"
+
+    page = admin_client.get(url)
+    response = admin_client.post(url, {"post": "yes"})
+
+    text = " ".join(page.content.decode().split())
+    assert "Cannot delete system" in text
+    assert "permission to delete the following types of objects" in text
+    assert "<li>application</li>" in text
+    assert "<li>allocation</li>" in text
+    assert response.status_code == 200  # the same refusal, nothing deleted
+    assert System.objects.filter(pk=lumi.pk).exists()
+    assert Allocation.objects.filter(system=lumi).count() == 3
