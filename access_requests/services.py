@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import secrets
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,6 +16,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from factories.models import System
+from factories.reference import (
+    LOAD_REASON,
+    Entry,
+    ReferenceDataError,
+    ReferenceReport,
+    model_values,
+    reference_data_load,
+)
 
 from .caching import access_data_changed
 from .models import (
@@ -47,19 +54,11 @@ EDITABLE_FIELDS = (
 )  # fmt: skip
 
 
-class AccessModeDataError(Exception):
-    pass
+class AccessModeDataError(ReferenceDataError):
+    """The access modes file is malformed; the message says where."""
 
 
 # --- Access modes ---------------------------------------------------------------------------------
-
-
-@dataclass
-class AccessModeLoadReport:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    cutoffs_created: int = 0
 
 
 MODE_FIELDS = (
@@ -69,53 +68,76 @@ MODE_FIELDS = (
 )  # fmt: skip
 
 
-def access_modes_load(*, data: dict[str, Any]) -> AccessModeLoadReport:
-    """Create or update the access modes and add missing cut-offs, atomically and idempotently.
+def access_mode_entries(*, data: dict[str, Any]) -> list[Entry]:
+    """The access modes of an access modes file and their cut-offs as reference entries (see
+    factories.reference). Reads and writes nothing; raises AccessModeDataError naming the
+    entry of the first malformed value it meets.
 
-    A mode created here is offered on every supercomputer of the catalogue (and Playground also
-    on experimental platforms): admins then narrow it. Existing offers are never touched.
-    """
-    report = AccessModeLoadReport()
+    A mode is created offered on every supercomputer of the catalogue (and Playground also on
+    experimental platforms): admins then narrow it. Cut-offs are matched by mode and time."""
     modes = data.get("access_modes") if isinstance(data, dict) else None
-    if not isinstance(modes, list):
-        raise AccessModeDataError("expected an object with a list under 'access_modes'.")
-    tz = ZoneInfo(data.get("cutoff_timezone", "Europe/Brussels"))
-    with transaction.atomic():
-        for i, raw in enumerate(modes):
-            where = f"access_modes[{i}] ({raw.get('slug', '?')})"
-            values = {k: raw[k] for k in MODE_FIELDS if k in raw}
-            mode = AccessMode.objects.filter(slug=raw.get("slug")).first()
-            created = mode is None
-            if created:
-                mode = AccessMode(slug=raw.get("slug") or "", **values)
-            elif any(getattr(mode, k) != v for k, v in values.items()):
-                for k, v in values.items():
-                    setattr(mode, k, v)
-            else:
-                report.unchanged += 1
-                values = {}
-            if values:
-                try:
-                    mode.full_clean()
-                except ValidationError as exc:
-                    problems = "; ".join(f"{f}: {' '.join(m)}" for f, m in exc.message_dict.items())
-                    raise AccessModeDataError(f"{where}: {problems}") from exc
-                mode.save()
-                report.created += created
-                report.updated += not created
-            if created:
-                kinds = [System.Kind.SUPERCOMPUTER]
-                if mode.slug == "playground":
-                    kinds.append(System.Kind.EXPERIMENTAL)
-                mode.systems.set(System.objects.filter(kind__in=kinds))
-            for text in raw.get("cutoffs") or []:
-                try:
-                    closes_at = datetime.fromisoformat(text).replace(tzinfo=tz)
-                except ValueError as exc:
-                    raise AccessModeDataError(f"{where}: cut-off {text!r} is not a date.") from exc
-                _, made = Cutoff.objects.get_or_create(access_mode=mode, closes_at=closes_at)
-                report.cutoffs_created += made
-    return report
+    if not isinstance(modes, list) or not all(isinstance(raw, dict) for raw in modes):
+        raise AccessModeDataError("expected an object with a list of objects under 'access_modes'.")
+    try:
+        tz = ZoneInfo(data.get("cutoff_timezone", "Europe/Brussels"))
+    except (ValueError, TypeError, ZoneInfoNotFoundError) as exc:
+        raise AccessModeDataError(f"cutoff_timezone: {exc}") from exc
+    entries: list[Entry] = []
+    for i, raw in enumerate(modes):
+        where = f"access_modes[{i}] ({raw.get('slug', '?')})"
+        slug = raw.get("slug")
+        if not (isinstance(slug, str) and slug):
+            raise AccessModeDataError(f"{where}: 'slug' is missing or empty.")
+        try:
+            values = model_values(raw, MODE_FIELDS, where, AccessMode)
+        except ReferenceDataError as exc:
+            raise AccessModeDataError(str(exc)) from exc
+        mode = Entry(
+            entity="access_mode",
+            key=slug,
+            where=where,
+            model=AccessMode,
+            lookup={"slug": slug},
+            values=values,
+            tracked=MODE_FIELDS,
+            on_create=_access_mode_offer,
+        )
+        entries += [mode, *_cutoff_entries(raw, where, mode=mode, tz=tz)]
+    return entries
+
+
+def _cutoff_entries(raw: dict[str, Any], where: str, *, mode: Entry, tz: ZoneInfo) -> list[Entry]:
+    entries = []
+    for k, text in enumerate(raw.get("cutoffs") or []):
+        try:
+            closes_at = datetime.fromisoformat(text).replace(tzinfo=tz)
+        except (TypeError, ValueError) as exc:
+            raise AccessModeDataError(f"{where}: cut-off {text!r} is not a date.") from exc
+        entries.append(
+            Entry(
+                entity="cutoff",
+                key=f"{mode.key}:{closes_at.isoformat()}",
+                where=f"{where}.cutoffs[{k}]",
+                model=Cutoff,
+                lookup={"access_mode": mode, "closes_at": closes_at},
+                values={},
+            )
+        )
+    return entries
+
+
+def _access_mode_offer(mode: AccessMode) -> None:
+    kinds = [System.Kind.SUPERCOMPUTER]
+    if mode.slug == "playground":
+        kinds.append(System.Kind.EXPERIMENTAL)
+    mode.systems.set(System.objects.filter(kind__in=kinds))
+
+
+def access_modes_load(*, data: dict[str, Any]) -> ReferenceReport:
+    """Create the access modes and cut-offs of `data` that the database lacks, in one
+    transaction; modes that exist are left as they are, their offers too
+    (`reference_data_load`)."""
+    return reference_data_load(entries=access_mode_entries(data=data), reason=LOAD_REASON)
 
 
 def access_modes_read(path: Path) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.db import transaction
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import AIFactory, Source, System
+from .models import AIFactory, ReferenceValue, Source, System
 
 
 class SystemAdminForm(forms.ModelForm):
@@ -134,3 +134,22 @@ class SourceAdmin(SimpleHistoryAdmin):
     list_select_related = ["factory", "system"]
     search_fields = ["url", "note"]
     autocomplete_fields = ["factory", "system"]
+
+
+@admin.register(ReferenceValue)
+class ReferenceValueAdmin(admin.ModelAdmin):
+    """What the reference files last set, field by field (refresh_reference_data compares the
+    current values with these): view only, written by factories.reference."""
+
+    list_display = ["entity", "key", "field", "value", "loaded_at"]
+    list_filter = ["entity"]
+    search_fields = ["key", "field"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

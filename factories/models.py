@@ -228,3 +228,32 @@ class Source(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.url
+
+
+class ReferenceValue(models.Model):
+    """The value of one field of a reference-data row as last loaded from its file.
+
+    Written only by `factories.reference`: when the row is created from the file, and whenever
+    `refresh_reference_data` applies or records the file's value. A field whose current value
+    still equals this one was not edited since, so a refresh may change it; one that differs
+    was edited by an admin and is left alone. `entity` is factory, system, source or
+    access_mode; `key` names the row as the files do: a slug, or `owner-entity:slug:url` for a
+    source (cut-offs have no fields besides their natural key).
+    """
+
+    entity = models.CharField(max_length=20)
+    key = models.CharField(max_length=700)
+    field = models.CharField(max_length=60)
+    value = models.JSONField(null=True, blank=True)
+    loaded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["entity", "key", "field"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entity", "key", "field"], name="reference_value_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entity}:{self.key}.{self.field}"

@@ -1,19 +1,26 @@
-"""Writes to the catalogue. Besides the Django admin, only the reference-data loader writes."""
+"""Writes to the catalogue. Besides the Django admin, only the reference data writes: the
+catalogue file is read here into entries that `factories.reference` creates or refreshes."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal, InvalidOperation
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 
 from .models import AIFactory, Source, System
+from .reference import (
+    LOAD_REASON,
+    Entry,
+    ReferenceDataError,
+    ReferenceReport,
+    model_values,
+    reference_data_load,
+)
 
 DEFAULT_CATALOGUE_PATH = Path(settings.BASE_DIR) / "factories" / "data" / "catalogue.json"
 
@@ -51,37 +58,11 @@ SYSTEM_FIELDS = [
     "allocatable_gpu_hours_per_year",
     "notes",
 ]
-CHANGE_REASON = "load_reference_data"
+CHANGE_REASON = LOAD_REASON
 
 
-class CatalogueDataError(Exception):
+class CatalogueDataError(ReferenceDataError):
     """The catalogue file is malformed; the message says where."""
-
-
-@dataclass
-class LoadReport:
-    created: dict[str, int] = field(
-        default_factory=lambda: {"factory": 0, "system": 0, "source": 0}
-    )
-    updated: dict[str, int] = field(
-        default_factory=lambda: {"factory": 0, "system": 0, "source": 0}
-    )
-    unchanged: dict[str, int] = field(
-        default_factory=lambda: {"factory": 0, "system": 0, "source": 0}
-    )
-
-    @property
-    def changed(self) -> bool:
-        return any(self.created.values()) or any(self.updated.values())
-
-    def summary(self) -> str:
-        parts = []
-        for kind in ("factory", "system", "source"):
-            parts.append(
-                f"{kind}: {self.created[kind]} created, {self.updated[kind]} updated, "
-                f"{self.unchanged[kind]} unchanged"
-            )
-        return "; ".join(parts)
 
 
 def catalogue_read(path: Path) -> dict[str, Any]:
@@ -98,36 +79,98 @@ def catalogue_read(path: Path) -> dict[str, Any]:
     return data
 
 
-def catalogue_load(*, data: dict[str, Any]) -> LoadReport:
-    """Create or update every factory, system and source in `data`, in one transaction.
+def catalogue_entries(*, data: dict[str, Any]) -> list[Entry]:
+    """The factories, systems and sources of a catalogue file as reference entries, parents
+    first (see factories.reference). Reads and writes nothing; raises CatalogueDataError naming
+    the entry and the field of the first malformed value it meets."""
+    entries: list[Entry] = []
+    for i, raw in enumerate(_items(data, "factories", "factories")):
+        where = f"factories[{i}] ({raw.get('slug', '?')})"
+        if isinstance(raw.get("partners"), list):
+            raw = {**raw, "partners": "\n".join(raw["partners"])}
+        factory = _entry("factory", raw, where, AIFactory, FACTORY_FIELDS)
+        entries += [factory, *_sources(where, raw, owner=factory)]
+        for j, sraw in enumerate(_items(raw, "systems", where)):
+            swhere = f"{where}.systems[{j}] ({sraw.get('slug', '?')})"
+            system = _entry("system", sraw, swhere, System, SYSTEM_FIELDS, check=_check_capacity)
+            system.values["factory"] = factory
+            entries += [system, *_sources(swhere, sraw, owner=system)]
+    return entries
 
-    Idempotent: rows are matched by slug (sources by owner and URL) and saved only when a value
-    differs, so a second run writes nothing. Rows that admins added and the file does not name
-    are left alone. On any malformed entry the whole load is rolled back and CatalogueDataError
-    names the entry and the field.
-    """
-    report = LoadReport()
-    with transaction.atomic():
-        for i, raw in enumerate(_items(data, "factories", "factories")):
-            where = f"factories[{i}] ({raw.get('slug', '?')})"
-            factory = _upsert(
-                AIFactory,
-                report,
-                "factory",
-                where,
-                slug=raw.get("slug"),
-                values=_values(raw, FACTORY_FIELDS, where, AIFactory),
+
+def catalogue_load(*, data: dict[str, Any]) -> ReferenceReport:
+    """Create the factories, systems and sources of `data` that the database lacks, in one
+    transaction; rows that exist are left as they are (`reference_data_load`)."""
+    return reference_data_load(entries=catalogue_entries(data=data), reason=CHANGE_REASON)
+
+
+def _check_capacity(system: System, changed: Collection[str]) -> None:
+    """A yearly capacity the file brings in (a refresh) may not go below what the ledger has
+    already allocated on the system: the same rule as in the admin."""
+    name = "allocatable_gpu_hours_per_year"
+    if name not in changed:
+        return
+    from access_requests.review_selectors import system_capacity_check  # it imports factories
+
+    try:
+        system_capacity_check(system_id=system.pk, capacity=getattr(system, name))
+    except ValidationError as exc:
+        raise ValidationError({name: exc.messages}) from exc
+
+
+def _entry(
+    entity: str,
+    raw: dict[str, Any],
+    where: str,
+    model: type[models.Model],
+    names: list[str],
+    *,
+    check: Callable[[Any, Collection[str]], None] | None = None,
+) -> Entry:
+    slug = _required(raw, "slug", where)
+    try:
+        values = model_values(raw, names, where, model)
+    except ReferenceDataError as exc:
+        raise CatalogueDataError(str(exc)) from exc
+    return Entry(
+        entity=entity,
+        key=slug,
+        where=where,
+        model=model,
+        lookup={"slug": slug},
+        values=values,
+        tracked=names,
+        check=check,
+    )
+
+
+def _sources(where: str, raw: dict[str, Any], *, owner: Entry) -> list[Entry]:
+    entries = []
+    for k, sraw in enumerate(_items(raw, "sources", where)):
+        swhere = f"{where}.sources[{k}]"
+        url = _required(sraw, "url", swhere)
+        values = {
+            "confidence": sraw.get("confidence") or Source.Confidence.UNRATED,
+            "note": sraw.get("note") or "",
+        }
+        entries.append(
+            Entry(
+                entity="source",
+                key=f"{owner.entity}:{owner.key}:{url}",
+                where=swhere,
+                model=Source,
+                lookup={owner.entity: owner, "url": url},
+                values=values,
             )
-            _load_sources(report, where, raw, factory=factory)
-            for j, sraw in enumerate(_items(raw, "systems", where)):
-                swhere = f"{where}.systems[{j}] ({sraw.get('slug', '?')})"
-                values = _values(sraw, SYSTEM_FIELDS, swhere, System)
-                values["factory"] = factory
-                system = _upsert(
-                    System, report, "system", swhere, slug=sraw.get("slug"), values=values
-                )
-                _load_sources(report, swhere, sraw, system=system)
-    return report
+        )
+    return entries
+
+
+def _required(raw: dict[str, Any], name: str, where: str) -> str:
+    value = raw.get(name)
+    if not (isinstance(value, str) and value):
+        raise CatalogueDataError(f"{where}: '{name}' is missing or empty.")
+    return value
 
 
 def _items(raw: dict[str, Any], key: str, where: str) -> list[dict[str, Any]]:
@@ -135,72 +178,3 @@ def _items(raw: dict[str, Any], key: str, where: str) -> list[dict[str, Any]]:
     if not isinstance(items, list) or not all(isinstance(x, dict) for x in items):
         raise CatalogueDataError(f"{where}: '{key}' must be a list of objects.")
     return items
-
-
-def _values(raw: dict[str, Any], names: list[str], where: str, model: type[models.Model]) -> dict:
-    values: dict[str, Any] = {}
-    for name in names:
-        if name not in raw:
-            continue
-        value = raw[name]
-        model_field = model._meta.get_field(name)
-        if name == "partners" and isinstance(value, list):
-            value = "\n".join(value)
-        elif value is None and not model_field.null:
-            value = "" if isinstance(model_field, models.CharField | models.TextField) else value
-        elif isinstance(model_field, models.DateField) and value is not None:
-            try:
-                value = date.fromisoformat(value)
-            except (TypeError, ValueError) as exc:
-                raise CatalogueDataError(
-                    f"{where}.{name}: {value!r} is not a date (YYYY-MM-DD)."
-                ) from exc
-        elif isinstance(model_field, models.DecimalField) and value is not None:
-            try:
-                value = Decimal(str(value)).quantize(Decimal("0.01"))
-            except InvalidOperation as exc:
-                raise CatalogueDataError(f"{where}.{name}: {value!r} is not a number.") from exc
-        values[name] = value
-    return values
-
-
-def _upsert(model, report: LoadReport, kind: str, where: str, *, values: dict, **lookup):
-    for key in ("slug", "url"):
-        if key in lookup and not (isinstance(lookup[key], str) and lookup[key]):
-            raise CatalogueDataError(f"{where}: '{key}' is missing or empty.")
-    instance = model.objects.filter(**lookup).first()
-    if instance is None:
-        instance = model(**lookup, **values)
-        report.created[kind] += 1
-    elif any(getattr(instance, k) != v for k, v in values.items()):
-        for k, v in values.items():
-            setattr(instance, k, v)
-        report.updated[kind] += 1
-    else:
-        report.unchanged[kind] += 1
-        return instance
-    try:
-        instance.full_clean()
-    except ValidationError as exc:
-        problems = "; ".join(f"{f}: {' '.join(m)}" for f, m in exc.message_dict.items())
-        raise CatalogueDataError(f"{where}: {problems}") from exc
-    instance._change_reason = CHANGE_REASON
-    instance.save()
-    return instance
-
-
-def _load_sources(report: LoadReport, where: str, raw: dict[str, Any], **owner) -> None:
-    for k, sraw in enumerate(_items(raw, "sources", where)):
-        values = {
-            "confidence": sraw.get("confidence") or Source.Confidence.UNRATED,
-            "note": sraw.get("note") or "",
-        }
-        _upsert(
-            Source,
-            report,
-            "source",
-            f"{where}.sources[{k}]",
-            values=values,
-            url=sraw.get("url"),
-            **owner,
-        )

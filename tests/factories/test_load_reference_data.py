@@ -1,53 +1,38 @@
 from __future__ import annotations
 
-import json
+from datetime import UTC, datetime
 from decimal import Decimal
-from io import StringIO
-from pathlib import Path
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 
+from access_requests.models import AccessMode
 from factories.models import AIFactory, Source, System
-from factories.services import DEFAULT_CATALOGUE_PATH
+from portal.management.commands.seed_demo import DEMO_CAPACITY, DEMO_SYSTEM
+
+from .reference_helpers import (
+    admin_edit,
+    catalogue_data,
+    factory_in,
+    mode_in,
+    modes_data,
+    run,
+    snapshot,
+    system_in,
+    write,
+)
 
 pytestmark = pytest.mark.django_db
 
 CITIES = {"Barcelona", "Bologna", "Kajaani", "Bissen", "Linköping", "Stuttgart", "Athens"}
-MODELS = (AIFactory, System, Source)
 
 
 def _load(*args: str) -> str:
-    out = StringIO()
-    call_command("load_reference_data", *args, stdout=out)
-    return out.getvalue()
+    return run("load_reference_data", *args)
 
 
-def _seed() -> dict:
-    return json.loads(DEFAULT_CATALOGUE_PATH.read_text(encoding="utf-8"))
-
-
-def _write(tmp_path: Path, data: dict | str) -> str:
-    path = tmp_path / "catalogue.json"
-    text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
-    path.write_text(text, encoding="utf-8")
-    return str(path)
-
-
-def _system(data: dict, slug: str) -> dict:
-    return next(s for f in data["factories"] for s in f["systems"] if s["slug"] == slug)
-
-
-def _counts() -> dict[str, int]:
-    """Rows and history rows of every catalogue table."""
-    counts = {m.__name__: m.objects.count() for m in MODELS}
-    counts |= {f"{m.__name__} history": m.history.count() for m in MODELS}
-    return counts
-
-
-def _snapshot() -> dict[str, list]:
-    """Every catalogue row as it is stored, to show that nothing moved."""
-    return {m.__name__: list(m.objects.order_by("pk").values()) for m in MODELS}
+def _nothing_loaded() -> bool:
+    return not any(snapshot().values())
 
 
 def test_it_loads_the_seven_factories_of_the_first_wave():
@@ -57,8 +42,9 @@ def test_it_loads_the_seven_factories_of_the_first_wave():
     assert factories.count() == 7
     assert {f.city for f in factories} == CITIES
     assert {f.wave for f in factories} == {1}
-    assert "factory: 7 created" in output
-    assert "system: 13 created" in output
+    assert "factories: 7 created, 0 already there" in output
+    assert "systems: 13 created, 0 already there" in output
+    assert "access modes: 4 created, 0 already there" in output
     lumi = AIFactory.objects.get(slug="lumi-aif")
     assert lumi.display_name == "LUMI AIF"
     assert lumi.partner_list[0] == "Czechia (IT4Innovations)"
@@ -118,38 +104,119 @@ def test_it_keeps_unknown_figures_unknown_and_ai_exaflops_out_of_peak_petaflops(
 
 def test_it_changes_nothing_when_run_a_second_time():
     _load()
-    counts = _counts()
-    rows = _snapshot()
+    rows = snapshot()
 
     output = _load()
 
-    assert _counts() == counts
-    assert _snapshot() == rows  # updated_at included
-    assert "factory: 0 created, 0 updated, 7 unchanged" in output
-    assert "system: 0 created, 0 updated, 13 unchanged" in output
-    assert "source: 0 created, 0 updated, 98 unchanged" in output
+    assert snapshot() == rows  # updated_at, history and the values recorded as loaded included
+    assert "factories: 0 created, 7 already there" in output
+    assert "systems: 0 created, 13 already there" in output
+    assert "sources: 0 created, 98 already there" in output
+    assert "access modes: 0 created, 4 already there" in output
+    assert "cut-offs: 0 created, 30 already there" in output
+    assert "refresh_reference_data" not in output  # nothing for a refresh to bring in
 
 
-def test_it_updates_a_fact_that_changed_in_the_file(tmp_path, catalogue):
-    data = _seed()
-    _system(data, "lumi-ai")["accelerator_count"] = 4096
-    _system(data, "lumi-ai")["status"] = "procurement"
-    before = System.objects.get(slug="lumi-ai")
-    history_before = before.history.count()
-    untouched = System.objects.get(slug="lumi")
+def test_it_keeps_an_admins_description_and_capacity_at_the_next_start(client, admin_user):
+    _load()
+    client.force_login(admin_user)
+    lumi_aif = AIFactory.objects.get(slug="lumi-aif")
+    admin_edit(client, f"/admin/factories/aifactory/{lumi_aif.pk}/change/", description="Ours.")
+    lumi = System.objects.get(slug="lumi")
+    admin_edit(
+        client, f"/admin/factories/system/{lumi.pk}/change/", allocatable_gpu_hours_per_year=750_000
+    )
+    rows = snapshot()
 
-    output = _load("--file", _write(tmp_path, data))
+    output = _load()  # the next start: `make run` or the web container
 
-    after = System.objects.get(slug="lumi-ai")
-    assert after.accelerator_count == 4096
-    assert after.status == System.Status.PROCUREMENT
-    assert after.updated_at > before.updated_at
-    latest = after.history.first()
-    assert latest.history_type == "~"
-    assert latest.history_change_reason == "load_reference_data"
-    assert after.history.count() == history_before + 1
-    assert System.objects.get(slug="lumi").updated_at == untouched.updated_at
-    assert "system: 0 created, 1 updated, 12 unchanged" in output
+    assert snapshot() == rows
+    assert AIFactory.objects.get(slug="lumi-aif").description == "Ours."
+    assert System.objects.get(slug="lumi").allocatable_gpu_hours_per_year == 750_000
+    assert "Ours." in client.get("/factories/lumi-aif/").content.decode()
+    assert "refresh_reference_data" not in output  # the file did not change: nothing to dispute
+
+
+def test_it_keeps_the_demo_capacity_across_restarts():
+    _load()
+    run("seed_demo")
+
+    _load()
+    run("seed_demo")
+    _load()
+
+    lumi = System.objects.get(slug=DEMO_SYSTEM)
+    assert lumi.allocatable_gpu_hours_per_year == DEMO_CAPACITY
+    assert lumi.history.first().history_change_reason == "seed_demo: demo capacity"
+
+
+def test_it_leaves_a_fact_that_changed_in_the_file_to_a_refresh(tmp_path):
+    _load()
+    data = catalogue_data()
+    system_in(data, "lumi-ai")["accelerator_count"] = 4096
+    rows = snapshot()
+
+    output = _load("--file", write(tmp_path, "catalogue.json", data))
+
+    assert snapshot() == rows
+    assert System.objects.get(slug="lumi-ai").accelerator_count is None
+    assert (
+        "Rows that exist were left as they are; the files would change or dispute 1 of their "
+        "fields: preview with `manage.py refresh_reference_data`." in output
+    )
+
+
+def test_it_creates_a_system_and_a_cut_off_the_files_add_and_nothing_else(tmp_path):
+    _load()
+    lumi = System.objects.get(slug="lumi")
+    lumi.notes = "Edited by an admin."
+    lumi.save()
+    data = catalogue_data()
+    factory_in(data, "lumi-aif")["systems"].append(
+        {"slug": "lumi-q", "name": "LUMI-Q", "kind": "experimental_platform",
+         "sources": [{"url": "https://example.org/lumi-q", "confidence": "weak"}]}
+    )  # fmt: skip
+    system_in(data, "lumi")["notes"] = "The file's new notes."
+    modes = modes_data()
+    mode_in(modes, "large-scale")["cutoffs"].append("2027-01-15 10:00")
+
+    output = _load(
+        "--file", write(tmp_path, "catalogue.json", data),
+        "--access-modes-file", write(tmp_path, "modes.json", modes),
+    )  # fmt: skip
+
+    lumi_q = System.objects.get(slug="lumi-q")
+    assert lumi_q.factory.slug == "lumi-aif"
+    assert lumi_q.kind == System.Kind.EXPERIMENTAL
+    assert list(lumi_q.sources.values_list("url", "confidence")) == [
+        ("https://example.org/lumi-q", "weak")
+    ]
+    assert lumi_q.history.get().history_change_reason == "load_reference_data"
+    large_scale = AccessMode.objects.get(slug="large-scale")
+    assert large_scale.cutoffs.count() == 25
+    assert large_scale.cutoffs.last().closes_at == datetime(2027, 1, 15, 9, 0, tzinfo=UTC)
+    assert System.objects.get(slug="lumi").notes == "Edited by an admin."
+    assert "systems: 1 created, 13 already there" in output
+    assert "sources: 1 created, 98 already there" in output
+    assert "cut-offs: 1 created, 30 already there" in output
+
+
+def test_it_leaves_an_access_mode_an_admin_changed_alone(tmp_path):
+    _load()
+    fast_lane = AccessMode.objects.get(slug="fast-lane")
+    fast_lane.max_gpu_hours = 40_000
+    fast_lane.description = "Our wording."
+    fast_lane.save()
+    fast_lane.systems.set(System.objects.filter(slug="lumi"))
+    modes = modes_data()
+    mode_in(modes, "fast-lane")["decision_target_working_days"] = 3  # changed in the file too
+
+    _load("--access-modes-file", write(tmp_path, "modes.json", modes))
+
+    fast_lane.refresh_from_db()
+    assert (fast_lane.max_gpu_hours, fast_lane.description) == (40_000, "Our wording.")
+    assert fast_lane.decision_target_working_days == 4  # a refresh brings the file's change in
+    assert list(fast_lane.systems.values_list("slug", flat=True)) == ["lumi"]
 
 
 def test_it_leaves_rows_added_by_admins_alone(catalogue):
@@ -162,8 +229,8 @@ def test_it_leaves_rows_added_by_admins_alone(catalogue):
 
 
 def test_it_refuses_a_file_that_is_not_json_and_changes_nothing(tmp_path, catalogue):
-    rows = _snapshot()
-    path = _write(tmp_path, '{"factories": [\n  {"slug": "bsc-aif",,}\n]}')
+    rows = snapshot()
+    path = write(tmp_path, "catalogue.json", '{"factories": [\n  {"slug": "bsc-aif",,}\n]}')
 
     with pytest.raises(CommandError) as excinfo:
         _load("--file", path)
@@ -172,7 +239,7 @@ def test_it_refuses_a_file_that_is_not_json_and_changes_nothing(tmp_path, catalo
     assert message.startswith("Nothing was loaded:")
     assert path in message
     assert "not valid JSON (line 2" in message
-    assert _snapshot() == rows
+    assert snapshot() == rows
 
 
 def test_it_refuses_a_missing_file():
@@ -184,60 +251,58 @@ def test_it_refuses_a_missing_file():
 
 def test_it_refuses_a_file_without_a_list_of_factories(tmp_path):
     with pytest.raises(CommandError, match="expected an object with a list under 'factories'"):
-        _load("--file", _write(tmp_path, {"factories": {"bsc-aif": {}}}))
+        _load("--file", write(tmp_path, "catalogue.json", {"factories": {"bsc-aif": {}}}))
 
     assert not AIFactory.objects.exists()
 
 
 def test_it_rolls_back_the_valid_factories_before_a_bad_status_in_the_third(tmp_path):
-    data = _seed()
+    data = catalogue_data()
     data["factories"][2]["systems"][1]["status"] = "bogus"
 
     with pytest.raises(CommandError) as excinfo:
-        _load("--file", _write(tmp_path, data))
+        _load("--file", write(tmp_path, "catalogue.json", data))
 
     message = str(excinfo.value)
     assert "factories[2] (lumi-aif).systems[1] (lumi-ai)" in message
     assert "status" in message
     assert "'bogus' is not a valid choice" in message
-    assert _counts() == dict.fromkeys(_counts(), 0)
+    assert _nothing_loaded()
 
 
 def test_it_leaves_the_loaded_catalogue_untouched_when_a_later_entry_is_bad(tmp_path, catalogue):
-    counts = _counts()
-    rows = _snapshot()
-    data = _seed()
+    rows = snapshot()
+    data = catalogue_data()
     data["factories"][0]["city"] = "Madrid"  # valid, but must not be kept
-    _system(data, "lumi-ai")["accelerator_count"] = 4096
+    system_in(data, "lumi-ai")["accelerator_count"] = 4096
     data["factories"][2]["systems"][2]["status"] = "bogus"
 
     with pytest.raises(
         CommandError, match=r"factories\[2\] \(lumi-aif\)\.systems\[2\] \(lumi-iq\)"
     ):
-        _load("--file", _write(tmp_path, data))
+        _load("--file", write(tmp_path, "catalogue.json", data))
 
-    assert _counts() == counts
-    assert _snapshot() == rows
+    assert snapshot() == rows
     assert AIFactory.objects.get(slug="bsc-aif").city == "Barcelona"
 
 
 def test_it_refuses_a_factory_without_a_slug(tmp_path):
-    data = _seed()
+    data = catalogue_data()
     del data["factories"][1]["slug"]
 
     with pytest.raises(CommandError) as excinfo:
-        _load("--file", _write(tmp_path, data))
+        _load("--file", write(tmp_path, "catalogue.json", data))
 
     assert "factories[1] (?): 'slug' is missing or empty." in str(excinfo.value)
-    assert _counts() == dict.fromkeys(_counts(), 0)
+    assert _nothing_loaded()
 
 
 def test_it_refuses_a_date_that_is_not_a_date(tmp_path):
-    data = _seed()
-    _system(data, "marenostrum-5")["available_from"] = "end of 2023"
+    data = catalogue_data()
+    system_in(data, "marenostrum-5")["available_from"] = "end of 2023"
 
     with pytest.raises(CommandError) as excinfo:
-        _load("--file", _write(tmp_path, data))
+        _load("--file", write(tmp_path, "catalogue.json", data))
 
     assert (
         "factories[0] (bsc-aif).systems[0] (marenostrum-5).available_from: "
@@ -247,11 +312,33 @@ def test_it_refuses_a_date_that_is_not_a_date(tmp_path):
 
 
 def test_it_refuses_a_source_with_an_unknown_confidence(tmp_path):
-    data = _seed()
+    data = catalogue_data()
     data["factories"][0]["sources"][1]["confidence"] = "certain"
 
     with pytest.raises(CommandError) as excinfo:
-        _load("--file", _write(tmp_path, data))
+        _load("--file", write(tmp_path, "catalogue.json", data))
 
     assert "factories[0] (bsc-aif).sources[1]: confidence:" in str(excinfo.value)
     assert not Source.objects.exists()
+
+
+def test_it_loads_no_catalogue_when_the_access_modes_file_is_bad(tmp_path):
+    modes = modes_data()
+    mode_in(modes, "large-scale")["cutoffs"][3] = "end of February"
+
+    with pytest.raises(CommandError) as excinfo:
+        _load("--access-modes-file", write(tmp_path, "modes.json", modes))
+
+    assert str(excinfo.value) == (
+        "Nothing was loaded: access_modes[2] (large-scale): cut-off 'end of February' is not a "
+        "date."
+    )
+    assert _nothing_loaded()
+
+
+def test_it_reads_each_table_once_at_a_start_with_nothing_to_create(django_assert_num_queries):
+    _load()
+
+    # The five reference tables, the values recorded as loaded, and the savepoint around them.
+    with django_assert_num_queries(8):
+        _load()

@@ -3,27 +3,30 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from access_requests.services import (
     DEFAULT_ACCESS_MODES_PATH,
-    AccessModeDataError,
-    access_modes_load,
+    access_mode_entries,
     access_modes_read,
 )
-from factories.services import (
-    DEFAULT_CATALOGUE_PATH,
-    CatalogueDataError,
-    catalogue_load,
-    catalogue_read,
+from factories.reference import ReferenceDataError, ReferenceReport, reference_data_load
+from factories.services import DEFAULT_CATALOGUE_PATH, catalogue_entries, catalogue_read
+
+ENTITIES = (
+    ("factory", "factories"),
+    ("system", "systems"),
+    ("source", "sources"),
+    ("access_mode", "access modes"),
+    ("cutoff", "cut-offs"),
 )
 
 
 class Command(BaseCommand):
     help = (
-        "Load the portal's reference data: the AI Factory catalogue (factories, systems, sources) "
-        "and the access modes with their cut-offs. Idempotent and atomic: a second run changes "
-        "nothing; a malformed file changes nothing."
+        "Create the portal's reference data that the database lacks: the AI Factory catalogue "
+        "(factories, systems, sources) and the access modes with their cut-offs. Rows that exist "
+        "are never changed, so an admin's edit survives every start (`refresh_reference_data` "
+        "brings in the files' changes). Idempotent and atomic: a malformed file changes nothing."
     )
 
     def add_arguments(self, parser) -> None:
@@ -34,15 +37,26 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: Path, access_modes_file: Path, **options) -> None:
         try:
-            with transaction.atomic():
-                report = catalogue_load(data=catalogue_read(file))
-                modes = access_modes_load(data=access_modes_read(access_modes_file))
-        except (CatalogueDataError, AccessModeDataError) as exc:
+            entries = catalogue_entries(data=catalogue_read(file))
+            entries += access_mode_entries(data=access_modes_read(access_modes_file))
+            report = reference_data_load(entries=entries)
+        except ReferenceDataError as exc:
             raise CommandError(f"Nothing was loaded: {exc}") from exc
-        self.stdout.write(self.style.SUCCESS(f"Catalogue loaded from {file}: {report.summary()}."))
         self.stdout.write(
             self.style.SUCCESS(
-                f"Access modes: {modes.created} created, {modes.updated} updated, "
-                f"{modes.unchanged} unchanged; {modes.cutoffs_created} cut-offs added."
+                f"Reference data from {file} and {access_modes_file}: {_counts(report)}."
             )
         )
+        if report.pending:
+            self.stdout.write(
+                f"Rows that exist were left as they are; the files would change or dispute "
+                f"{report.pending} of their fields: preview with "
+                "`manage.py refresh_reference_data`."
+            )
+
+
+def _counts(report: ReferenceReport) -> str:
+    return "; ".join(
+        f"{label}: {report.created_count(entity)} created, {report.present[entity]} already there"
+        for entity, label in ENTITIES
+    )
