@@ -311,7 +311,9 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = ["subject", "recipient", "created_at", "sent_at", "attempts"]
     list_filter = ["sent_at"]
     search_fields = ["recipient", "subject", "key"]
-    readonly_fields = ["key", "recipient", "subject", "body", "application", "sent_at", "attempts"]
+    readonly_fields = [
+        "key", "recipient", "subject", "body", "html_body", "application", "sent_at", "attempts"
+    ]  # fmt: skip
 
 
 @admin.register(SiteRole)

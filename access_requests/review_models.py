@@ -202,7 +202,10 @@ class Notification(models.Model):
     key = models.CharField(max_length=120, unique=True, help_text="What makes it unique.")
     recipient = models.EmailField()
     subject = models.CharField(max_length=200)
-    body = models.TextField()
+    body = models.TextField(help_text="The text part.")
+    html_body = models.TextField(
+        blank=True, help_text="The HTML part (empty for emails stored before there was one)."
+    )
     application = models.ForeignKey(
         "access_requests.Application",
         on_delete=models.CASCADE,

@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Sum
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from factories.models import System
+from portal.mail import email_context
 from portal.precompiled import PrecompiledQuery
 
 from . import review_selectors, routing
@@ -54,6 +55,17 @@ AUTOMATIC_TRIGGERS = ("submit", "decline")
 # --- Notifications -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Recipient:
+    """Who an email goes to, and why: staff (superusers, ADMINS) are sent to the admin, a
+    site's approvers to the site's pages (they cannot open the admin)."""
+
+    email: str
+    name: str
+    staff: bool = False
+    approver: bool = False
+
+
 def notification_queue(
     *,
     key: str,
@@ -61,12 +73,20 @@ def notification_queue(
     template: str,
     context: dict[str, Any],
     application=None,
+    recipient_name: str = "",
 ) -> Notification | None:
     """Store an email to send once (unique `key`) and enqueue its sending after commit."""
     built = _notification(
-        key=key, recipient=recipient, template=template, context=context, application=application
+        key=key,
+        recipient=recipient,
+        template=template,
+        context=context,
+        application=application,
+        recipient_name=recipient_name,
     )
-    values = {f: getattr(built, f) for f in ("recipient", "subject", "body", "application")}
+    values = {
+        f: getattr(built, f) for f in ("recipient", "subject", "body", "html_body", "application")
+    }
     notification, created = Notification.objects.get_or_create(key=built.key, defaults=values)
     if created:
         transaction.on_commit(lambda: _enqueue("send_notification", notification.pk))
@@ -74,35 +94,47 @@ def notification_queue(
 
 
 def _notification(
-    *, key: str, recipient: str, template: str, context: dict[str, Any], application=None
+    *,
+    key: str,
+    recipient: str,
+    template: str,
+    context: dict[str, Any],
+    application=None,
+    recipient_name: str = "",
 ) -> Notification:
-    """An email rendered from its templates, not saved yet."""
-    context = {"site_url": settings.PORTAL_SITE_URL, **context}
+    """An email rendered from its templates (subject, text and HTML), not saved yet. The
+    greeting names `recipient_name`, or the address when the person has no name."""
+    context = {**email_context(), "recipient_name": recipient_name or recipient, **context}
     # One line: a title with a line break (possible through the API) would otherwise make every
     # email about the application fail (Django refuses newlines in headers).
     subject = " ".join(render_to_string(f"emails/{template}_subject.txt", context).split())
     return Notification(
         key=key[:120],
         recipient=recipient,
-        subject=f"[AI Factory portal] {subject}"[:200],
+        subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{subject}"[:200],
         body=render_to_string(f"emails/{template}_body.txt", context),
+        html_body=render_to_string(f"emails/{template}_body.html", context),
         application=application,
     )
 
 
 def notification_send(*, notification_id: int) -> bool:
-    """Send one stored email unless it was sent already. Returns True when it sent now."""
+    """Send one stored email (text, and HTML when stored) unless it was sent already. Returns
+    True when it sent now."""
     with transaction.atomic():
         notification = Notification.objects.select_for_update().filter(pk=notification_id).first()
         if notification is None or notification.sent_at is not None:
             return False
         notification.attempts += 1
-        send_mail(
+        message = EmailMultiAlternatives(
             notification.subject,
             notification.body,
             settings.DEFAULT_FROM_EMAIL,
             [notification.recipient],
         )
+        if notification.html_body:
+            message.attach_alternative(notification.html_body, "text/html")
+        message.send()
         notification.sent_at = timezone.now()
         notification.save(update_fields=["attempts", "sent_at"])
     return True
@@ -117,19 +149,43 @@ def _enqueue(task_name: str, *args: Any) -> None:
         logger.warning("Could not enqueue %s%s (%s); the sweep will retry.", task_name, args, exc)
 
 
-def _staff_emails() -> list[str]:
-    emails = list(
-        User.objects.filter(is_superuser=True, is_active=True).values_list("email", flat=True)
-    )
-    return sorted(set(emails) | {email for _, email in settings.ADMINS})
+def _full_name(first_name: str, last_name: str) -> str:
+    return f"{first_name} {last_name}".strip()  # as User.get_full_name
 
 
-def _approver_emails(factory_id: int) -> list[str]:
-    return list(
-        SiteRole.objects.filter(
-            factory_id=factory_id, role=SiteRole.Role.APPROVER, is_active=True
-        ).values_list("user__email", flat=True)
-    )
+def _user_names(user_ids) -> dict[int, str]:
+    """Full names by user id (empty for a user without one): one query."""
+    rows = User.objects.filter(pk__in=set(user_ids)).values_list("pk", "first_name", "last_name")
+    return {pk: _full_name(first, last) for pk, first, last in rows}
+
+
+def _recipients(*, staff: bool = False, approvers_of: int | None = None) -> list[Recipient]:
+    """Staff (active superusers and settings.ADMINS) and/or the active approvers of a site, one
+    entry per address (someone both gets both links), sorted by address."""
+    found: dict[str, Recipient] = {}
+
+    def add(email: str, name: str, **role: bool) -> None:
+        known = found.get(email)
+        found[email] = Recipient(
+            email=email,
+            name=(known.name if known else "") or name,
+            staff=role.get("staff", False) or bool(known and known.staff),
+            approver=role.get("approver", False) or bool(known and known.approver),
+        )
+
+    if staff:
+        for email, first, last in User.objects.filter(
+            is_superuser=True, is_active=True
+        ).values_list("email", "first_name", "last_name"):
+            add(email, _full_name(first, last), staff=True)
+        for name, email in settings.ADMINS:
+            add(email, name, staff=True)
+    if approvers_of is not None:
+        for email, first, last in SiteRole.objects.filter(
+            factory_id=approvers_of, role=SiteRole.Role.APPROVER, is_active=True
+        ).values_list("user__email", "user__first_name", "user__last_name"):
+            add(email, _full_name(first, last), approver=True)
+    return [found[email] for email in sorted(found)]
 
 
 # --- Routing -------------------------------------------------------------------------------------
@@ -319,10 +375,12 @@ def _route_batch(applications: list[Application], *, trigger: str) -> list[Routi
         for c in result.chosen
     )
     emails = {(a.pk, c.user_id): c.email for a, result, _ in routed for c in result.chosen}
+    names = _user_names(a.reviewer_id for a in made) if made else {}
     notifications = Notification.objects.bulk_create(
         _notification(
             key=f"assigned:{assignment.pk}",
             recipient=emails[(assignment.application_id, assignment.reviewer_id)],
+            recipient_name=names.get(assignment.reviewer_id, ""),
             template="assignment_new",
             context={
                 "application": assignment.application,
@@ -383,14 +441,19 @@ def _flag_needs_attention(application: Application, *, reason: str, factory) -> 
         application, actor=None, kind=ApplicationEvent.Kind.NEEDS_ATTENTION,
         from_status=application.status, message=reason, internal=True,
     )  # fmt: skip
-    for email in sorted(set(_staff_emails()) | set(_approver_emails(factory.pk))):
+    runs = application.routing_records.count()
+    for recipient in _recipients(staff=True, approvers_of=factory.pk):
         notification_queue(
-            key=f"attention:{application.pk}:{application.routing_records.count()}:{email}",
-            recipient=email,
+            key=f"attention:{application.pk}:{runs}:{recipient.email}",
+            recipient=recipient.email,
+            recipient_name=recipient.name,
             template="needs_attention",
-            context={"application": application, "reason": reason, "factory": factory},
+            context={
+                "application": application, "reason": reason, "factory": factory,
+                "for_staff": recipient.staff, "for_approver": recipient.approver,
+            },
             application=application,
-        )
+        )  # fmt: skip
 
 
 def application_flag_routing_failure(*, application_id: int, error: str) -> None:
@@ -408,8 +471,11 @@ def application_flag_routing_failure(*, application_id: int, error: str) -> None
             )
 
 
-def applications_sweep(*, older_than: timedelta = timedelta(minutes=2)) -> dict[str, int]:
-    """Re-enqueue what a lost message left behind: unrouted applications and unsent emails."""
+def applications_sweep(*, older_than: timedelta | None = None) -> dict[str, int]:
+    """Re-enqueue what a lost message left behind: unrouted applications and unsent emails
+    older than `older_than` (default: SWEEP_GRACE_SECONDS, time for the first message)."""
+    if older_than is None:
+        older_than = timedelta(seconds=settings.SWEEP_GRACE_SECONDS)
     cutoff = timezone.now() - older_than
     app_ids = list(
         Application.objects.filter(
@@ -533,10 +599,11 @@ def review_record(*, assignment: Assignment, reviewer, **values: Any) -> Review:
         from_status=application.status, message="A review was received.",
     )  # fmt: skip
     if review_selectors.reviews_complete(application):
-        for email in _approver_emails(application.system.factory_id):
+        for recipient in _recipients(approvers_of=application.system.factory_id):
             notification_queue(
-                key=f"ready:{application.pk}:{email}",
-                recipient=email,
+                key=f"ready:{application.pk}:{recipient.email}",
+                recipient=recipient.email,
+                recipient_name=recipient.name,
                 template="ready_for_decision",
                 context={"application": application},
                 application=application,
@@ -651,6 +718,7 @@ def application_decide(
         notification_queue(
             key=f"decision:{application.pk}",
             recipient=application.applicant.email,
+            recipient_name=application.applicant.get_full_name(),
             template="decision",
             context={"application": application, "decision": decision, "allocation": allocation},
             application=application,
@@ -677,6 +745,7 @@ def deadlines_check(*, today: date | None = None) -> dict[str, int]:
             notification_queue(
                 key=f"reminder:{assignment.pk}",
                 recipient=assignment.reviewer.email,
+                recipient_name=assignment.reviewer.get_full_name(),
                 template="assignment_reminder",
                 context={"assignment": assignment, "application": assignment.application},
                 application=assignment.application,
@@ -686,16 +755,20 @@ def deadlines_check(*, today: date | None = None) -> dict[str, int]:
             reminders += 1
         escalations = 0
         for application in review_selectors.applications_overdue(today=today):
-            recipients = set(_staff_emails()) | set(_approver_emails(application.system.factory_id))
-            for email in sorted(recipients):
-                before = Notification.objects.filter(
-                    key=f"overdue:{application.pk}:{email}"
-                ).exists()
+            recipients = _recipients(staff=True, approvers_of=application.system.factory_id)
+            for recipient in recipients:
+                key = f"overdue:{application.pk}:{recipient.email}"
+                before = Notification.objects.filter(key=key).exists()
                 notification_queue(
-                    key=f"overdue:{application.pk}:{email}",
-                    recipient=email,
+                    key=key,
+                    recipient=recipient.email,
+                    recipient_name=recipient.name,
                     template="overdue",
-                    context={"application": application},
+                    context={
+                        "application": application,
+                        "for_staff": recipient.staff,
+                        "for_approver": recipient.approver,
+                    },
                     application=application,
                 )
                 escalations += not before

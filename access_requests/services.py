@@ -374,7 +374,8 @@ def attachment_remove(*, attachment: Attachment, actor) -> None:
 
 
 def application_submit(*, application: Application, actor) -> Application:
-    """Submit a draft: every rule checked, then one transition, one event, routing on commit.
+    """Submit a draft: every rule checked, then one transition, one event, routing and the
+    applicant's receipt on commit.
 
     Idempotent: a second call (double click, repeated API call) finds the application already
     submitted and returns it unchanged: still one submission and one event.
@@ -411,7 +412,25 @@ def application_submit(*, application: Application, actor) -> Application:
             message="Application submitted.",
         )
         transaction.on_commit(lambda: _enqueue_routing(application.pk))
+        _receipt_queue(application)
     return application
+
+
+def _receipt_queue(application: Application) -> None:
+    """The applicant's receipt: stored once (its key), sent after commit."""
+    # No import cycle (review_services does not import this module); imported here so that the
+    # applicant side does not depend on the review side at import time.
+    from .review_services import notification_queue
+
+    applicant = application.applicant
+    notification_queue(
+        key=f"receipt:{application.pk}",
+        recipient=applicant.email,
+        recipient_name=applicant.get_full_name(),
+        template="receipt",
+        context={"application": application},
+        application=application,
+    )
 
 
 def _enqueue_routing(application_id: int) -> None:

@@ -2,8 +2,26 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
 from django.db import models
+
+# Characters a name never holds: controls (line breaks, tabs, NUL), line and paragraph separators,
+# surrogates, private use and unassigned code points; and the bidirectional overrides and
+# isolates, which make a name display as something else (in letters, emails, admin lists).
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cs", "Co", "Cn", "Zl", "Zp"})
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def validate_person_name(value: str) -> None:
+    """Refuse a given or family name with a control character or a line break in it."""
+    if any(c in _BIDI_CONTROLS or unicodedata.category(c) in _REFUSED_CATEGORIES for c in value):
+        raise ValidationError(
+            "Use letters, spaces and punctuation only: no line breaks or control characters.",
+            code="control_character",
+        )
 
 
 class UserManager(BaseUserManager["User"]):
@@ -34,6 +52,14 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractUser):
     username = None  # type: ignore[assignment]
     email = models.EmailField("email address", unique=True)
+    # Blank only for accounts made before names were asked for (and by `createsuperuser`): the
+    # sign-up and profile forms require both. At most AbstractUser's 150 characters each.
+    first_name = models.CharField(
+        "given name", max_length=150, blank=True, validators=[validate_person_name]
+    )
+    last_name = models.CharField(
+        "family name", max_length=150, blank=True, validators=[validate_person_name]
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from rest_framework.authtoken.models import Token
+
+from .models import User
 
 
 def api_token_get(*, user) -> Token | None:
@@ -12,3 +15,25 @@ def api_token_get(*, user) -> Token | None:
 def api_token_rotate(*, user) -> Token:
     Token.objects.filter(user=user).delete()
     return Token.objects.create(user=user)
+
+
+def user_update_profile(*, user: User, first_name: str, last_name: str) -> User:
+    """Set the user's given and family name: both required, stripped, at most 150 characters,
+    no control characters or line breaks. Saves only those two columns (and nothing when
+    refused); raises ValidationError by field."""
+    values = {"first_name": first_name.strip(), "last_name": last_name.strip()}
+    errors: dict[str, list[str]] = {}
+    for name, value in values.items():
+        if not value:
+            errors[name] = ["This field is required."]
+            continue
+        try:
+            User._meta.get_field(name).clean(value, user)
+        except ValidationError as exc:
+            errors[name] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    for name, value in values.items():
+        setattr(user, name, value)
+    user.save(update_fields=list(values))
+    return user

@@ -285,8 +285,12 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[AI Factory portal] "
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[AI Factory portal] "  # also the portal's own emails
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+# Sign-up asks for the given and family name; allauth's emails use the portal's name and
+# address (PORTAL_SITE_NAME, PORTAL_SITE_URL), not the request's host, and have an HTML part.
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 # ACCOUNT_RATE_LIMITS: allauth's defaults (login failures, sign-up, password reset) stay on.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "AI Factory portal"
@@ -335,11 +339,13 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # --- Mail -----------------------------------------------------------------------------------------
+# Without a backend configured, each email is written to its own file under var/mail/
+# (portal.mail.FilePerEmailBackend); the tests keep them in memory.
 EMAIL_BACKEND = env_str(
     "DJANGO_EMAIL_BACKEND",
     "django.core.mail.backends.locmem.EmailBackend"
     if TESTING
-    else "django.core.mail.backends.console.EmailBackend",
+    else "portal.mail.FilePerEmailBackend",
 )
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
@@ -349,6 +355,8 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_FILE_PATH = BASE_DIR / "var" / "mail"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "AI Factory access portal <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The name every email signs with and greets from; links go to PORTAL_SITE_URL (below).
+PORTAL_SITE_NAME = "AI Factory access portal"
 ADMINS = [("Portal admins", a) for a in env_list("DJANGO_ADMINS")]
 
 # --- Security -------------------------------------------------------------------------------------

@@ -72,7 +72,9 @@ def create_factories_with_systems(count: int, **factory_fields) -> list[AIFactor
 
 
 class UserFactory(fb.django.DjangoModelFactory):
-    """A portal user. Their email address is verified in allauth unless `verified_email=False`."""
+    """A portal user with a name ("Test Person 3"; pass `first_name=""`, `last_name=""` for an
+    account from before names were asked for). Their email address is verified in allauth
+    unless `verified_email=False`."""
 
     class Meta:
         model = "accounts.User"
@@ -80,6 +82,8 @@ class UserFactory(fb.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     email = fb.Sequence(lambda n: f"user{n}@example.org")
+    first_name = "Test"
+    last_name = fb.Sequence(lambda n: f"Person {n}")
     password = fb.django.Password("a-long-test-password")
 
     @fb.post_generation

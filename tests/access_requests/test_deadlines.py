@@ -106,12 +106,11 @@ def test_it_escalates_an_overdue_application_once_to_approvers_and_admins(
     # LUMI's approver and the admin; never IT4LIA's approver.
     assert mails(mailoutbox, "Overdue") == ["admin@example.org", "paula@csc.fi"]
     assert mails(mailoutbox, "Reminder") == ["tess@csc.fi"]
-    overdue = mailoutbox[
-        [m.subject for m in mailoutbox].index(
-            "[AI Factory portal] Overdue: Protein language model fine-tuning"
-        )
-    ]
-    assert f"/review/applications/{routed.pk}/" in overdue.body
+    overdue = {m.to[0]: m.body for m in mailoutbox if "Overdue" in m.subject}
+    # Each to a page they can open: the approver to the site's page, the admin to the admin.
+    assert f"/review/applications/{routed.pk}/" in overdue["paula@csc.fi"]
+    assert "/admin/" not in overdue["paula@csc.fi"]
+    assert f"/admin/access_requests/application/{routed.pk}/change/" in overdue["admin@example.org"]
     assert Notification.objects.filter(key__startswith=f"overdue:{routed.pk}:").count() == 2
 
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from access_requests import review_services, tasks
 from access_requests.models import ApplicationStatus, Notification
@@ -66,7 +67,7 @@ def test_it_keeps_an_email_unsent_when_the_mail_server_fails(routed, monkeypatch
     def refuse(*args, **kwargs):
         raise ConnectionRefusedError("SMTP server down")
 
-    monkeypatch.setattr(review_services, "send_mail", refuse)
+    monkeypatch.setattr(review_services.EmailMultiAlternatives, "send", refuse)
     with pytest.raises(ConnectionRefusedError):
         review_services.notification_send(notification_id=notification.pk)
 
@@ -78,8 +79,9 @@ def test_it_keeps_an_email_unsent_when_the_mail_server_fails(routed, monkeypatch
 
 
 def test_the_sweep_sends_emails_whose_message_was_lost(routed, mailoutbox):
-    # Routing queued Tess's email, but its on-commit enqueue never ran (lost message).
-    assert Notification.objects.filter(sent_at__isnull=True).count() == 1
+    # The submission queued Alice's receipt and routing Tess's email, but their on-commit
+    # enqueues never ran (lost messages).
+    assert Notification.objects.filter(sent_at__isnull=True).count() == 2
     assert mailoutbox == []
 
     young = review_services.applications_sweep()  # default: only older than two minutes
@@ -87,9 +89,9 @@ def test_the_sweep_sends_emails_whose_message_was_lost(routed, mailoutbox):
     again = review_services.applications_sweep(older_than=timedelta(0))
 
     assert young == {"applications": 0, "notifications": 0}
-    assert swept == {"applications": 0, "notifications": 1}
+    assert swept == {"applications": 0, "notifications": 2}
     assert again == {"applications": 0, "notifications": 0}
-    assert [m.to for m in mailoutbox] == [["tess@csc.fi"]]
+    assert sorted(m.to[0] for m in mailoutbox) == ["alice@example.org", "tess@csc.fi"]
 
 
 def test_the_sweep_routes_submitted_applications_only(
@@ -128,14 +130,15 @@ def test_it_keeps_the_application_submitted_when_the_broker_is_down(
     assert application.submitted_at is not None
     assert not application.assignments.exists()
     assert f"Could not enqueue routing of application {application.pk}" in caplog.text
+    assert mail.outbox == []  # the receipt could not be enqueued either
 
     # The broker is back (eager here): the sweep picks it up and it is routed, emails sent.
     with django_capture_on_commit_callbacks(execute=True):
         swept = review_services.applications_sweep(older_than=timedelta(0))
-    assert swept["applications"] == 1
+    assert swept == {"applications": 1, "notifications": 1}  # the receipt
     application.refresh_from_db()
     assert application.status == ApplicationStatus.UNDER_REVIEW
-    assert [m.to for m in mail.outbox] == [["tess@csc.fi"]]
+    assert sorted(m.to[0] for m in mail.outbox) == ["alice@example.org", "tess@csc.fi"]
 
 
 def test_it_keeps_the_email_for_the_sweep_when_the_broker_is_down(
@@ -151,5 +154,110 @@ def test_it_keeps_the_email_for_the_sweep_when_the_broker_is_down(
 
     assert "Could not enqueue send_notification" in caplog.text
     assert mailoutbox == []
-    assert review_services.applications_sweep(older_than=timedelta(0))["notifications"] == 1
-    assert [m.to for m in mailoutbox] == [["tess@csc.fi"]]
+    # Tess's email, and Alice's receipt (whose enqueue at the submit's commit did not run).
+    assert review_services.applications_sweep(older_than=timedelta(0))["notifications"] == 2
+    assert sorted(m.to[0] for m in mailoutbox) == ["alice@example.org", "tess@csc.fi"]
+
+
+# --- The applicant's receipt ----------------------------------------------------------------------
+
+
+def test_it_sends_the_applicant_a_receipt_once_on_submit(
+    submit_application, alice, django_capture_on_commit_callbacks, mailoutbox
+):
+    from access_requests import services
+
+    with django_capture_on_commit_callbacks(execute=True):
+        application = submit_application()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.application_submit(application=application, actor=alice)  # a double click
+
+    application.refresh_from_db()
+    (receipt,) = [m for m in mailoutbox if m.to == ["alice@example.org"]]
+    assert Notification.objects.filter(key=f"receipt:{application.pk}").count() == 1
+    assert receipt.subject == (
+        f"[AI Factory portal] Application #{application.pk} received: "
+        "Protein language model fine-tuning"
+    )
+    due = application.expected_decision_by
+    (html, _), *_ = receipt.alternatives
+    for part in (receipt.body, html):
+        assert f"#{application.pk}" in part
+        assert "LUMI" in part
+        assert "AI Factories Fast Lane Access" in part
+        assert "1000" in part
+        assert f"{due.day} {due:%B %Y}" in part
+        assert f"/applications/{application.pk}/" in part
+    assert receipt.body.startswith("Hello Alice Applicant,\n")
+    assert "Decision expected by:" in receipt.body
+
+
+def test_the_receipt_is_sent_only_once_the_submission_commits(
+    submit_application, django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        application = submit_application()
+
+    notification = Notification.objects.get(key=f"receipt:{application.pk}")
+    assert notification.sent_at is None
+    assert mailoutbox == []
+    assert len(callbacks) == 2  # routing, then the receipt's send
+    callbacks[1]()
+    notification.refresh_from_db()
+    assert notification.sent_at is not None
+    assert [m.to for m in mailoutbox] == [["alice@example.org"]]
+
+
+def test_a_refused_submission_sends_no_receipt(
+    alice, complete_values, django_capture_on_commit_callbacks, mailoutbox
+):
+    from django.core.exceptions import ValidationError
+
+    from access_requests import services
+
+    draft = services.application_create(applicant=alice, **{**complete_values, "title": ""})
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError):
+        services.application_submit(application=draft, actor=alice)
+
+    assert not Notification.objects.exists()
+    assert mailoutbox == []
+
+
+def test_the_receipt_of_a_cut_off_mode_says_which_cut_off(submit_application, mailoutbox):
+    application = submit_application(mode="large-scale")
+
+    body = Notification.objects.get(key=f"receipt:{application.pk}").body
+    closes = timezone.localtime(application.cutoff.closes_at)
+    assert f"the cut-off of {closes.day} {closes:%B %Y}" in body
+    assert application.access_mode.name in body
+
+
+def test_it_stores_and_sends_the_html_part(routed, mailoutbox):
+    notification = Notification.objects.get(key__startswith="assigned:")
+    assert notification.html_body.startswith("<!DOCTYPE html>")
+    assert "Hello Tess Technical," in notification.html_body
+
+    review_services.notification_send(notification_id=notification.pk)
+
+    (message,) = mailoutbox
+    assert message.alternatives == [(notification.html_body, "text/html")]
+
+
+def test_an_email_stored_before_html_parts_is_sent_as_text(routed, mailoutbox):
+    notification = Notification.objects.get(key__startswith="assigned:")
+    Notification.objects.filter(pk=notification.pk).update(html_body="")
+
+    review_services.notification_send(notification_id=notification.pk)
+
+    (message,) = mailoutbox
+    assert message.body == notification.body
+    assert message.alternatives == []
+
+
+def test_an_html_part_escapes_what_applicants_wrote(submit_application):
+    application = submit_application(title='<script>alert("x")</script> & co')
+
+    notification = Notification.objects.get(key=f"receipt:{application.pk}")
+    assert "<script>" not in notification.html_body
+    assert "&lt;script&gt;" in notification.html_body
+    assert '<script>alert("x")</script> & co' in notification.body  # text is text

@@ -23,6 +23,8 @@ PASSWORD = "correct-horse-battery-42"
 
 def sign_up_and_verify(page: Page, base: str) -> None:
     page.goto(base + "/accounts/signup/")
+    page.get_by_label("Given name").fill("Nora")
+    page.get_by_label("Family name").fill("Neural")
     page.locator('input[name="email"]').fill(EMAIL)
     page.locator('input[name="password1"]').fill(PASSWORD)
     page.locator('input[name="password2"]').fill(PASSWORD)
@@ -119,6 +121,12 @@ def test_it_takes_a_new_applicant_from_sign_up_to_a_submitted_application(
         start,
         2,
     )
+    # The receipt: addressed to her by name, with the reference and the expected decision date.
+    receipt = mail.outbox[-1]
+    assert receipt.to == [EMAIL]
+    assert f"Application #{application.pk} received" in receipt.subject
+    assert "Hello Nora Neural," in receipt.body
+    assert f"{expected.day} {expected:%B %Y}" in receipt.body
     organisation = Organisation.objects.get(legal_name="Nora Neural GmbH")
     assert organisation.sme_declared_on is not None
     assert organisation.memberships.get().role == "representative"

@@ -231,6 +231,12 @@ MATRIX: dict[str, dict[str, str]] = {
     "POST /me/api-token/": {
         "-":          "login  ok     ok     ok     ok     ok     ok     ok",
     },
+    "GET /me/profile/": {
+        "-":          "login  ok     ok     ok     ok     ok     ok     ok",
+    },
+    "POST /me/profile/": {
+        "-":          "login  ok     ok     ok     ok     ok     ok     ok",
+    },
     # --- applicant pages -------------------------------------------------------------------------
     #                  anon   A      B      member rev_x  rev_y  appr_x staff
     "GET /applications/": {

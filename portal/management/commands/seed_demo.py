@@ -48,6 +48,9 @@ class Command(BaseCommand):
             if created:
                 user.set_password(DEMO_PASSWORD)
                 user.save()
+            elif not (user.first_name and user.last_name):  # made before names were asked for
+                user.first_name, user.last_name = first, last
+                user.save(update_fields=["first_name", "last_name"])
             EmailAddress.objects.get_or_create(
                 user=user, email=email, defaults={"verified": True, "primary": True}
             )
