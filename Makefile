@@ -25,22 +25,31 @@ seed: migrate
 	$(PY) manage.py load_reference_data
 	$(PY) manage.py seed_demo
 
+# Beat keeps its schedules in the database (django-celery-beat): no schedule file to lose.
+CELERY_WORKER := $(VENV)/bin/celery -A portal worker --loglevel=INFO --concurrency=2
+CELERY_BEAT := $(VENV)/bin/celery -A portal beat --loglevel=INFO
+
 # The portal on http://$(HOST):$(PORT). With CELERY_BROKER_URL set, a Celery worker and beat run
-# beside it and stop with it.
+# beside it and stop with it. Links in emails use the address it serves (PORTAL_SITE_URL).
 run: seed
-	@if [ -n "$$CELERY_BROKER_URL" ]; then \
+	@export PORTAL_SITE_URL="$${PORTAL_SITE_URL:-http://$(HOST):$(PORT)}"; \
+	if [ -n "$$CELERY_BROKER_URL" ]; then \
 	  echo "Starting a Celery worker and beat on $$CELERY_BROKER_URL"; \
-	  $(VENV)/bin/celery -A portal worker --beat --loglevel=INFO --concurrency=2 \
-	    --schedule=var/celerybeat-schedule & WORKER=$$!; \
-	  trap "kill $$WORKER 2>/dev/null" EXIT INT TERM; \
+	  $(CELERY_WORKER) & WORKER=$$!; \
+	  $(CELERY_BEAT) & BEAT=$$!; \
+	  trap "kill $$WORKER $$BEAT 2>/dev/null" EXIT INT TERM; \
 	  $(PY) manage.py runserver $(HOST):$(PORT); \
 	else \
-	  echo "No CELERY_BROKER_URL: Celery tasks run in-process (eager)."; \
+	  echo "No CELERY_BROKER_URL: Celery tasks run in-process (eager), and no beat runs."; \
 	  $(PY) manage.py runserver $(HOST):$(PORT); \
 	fi
 
-worker: venv
-	$(VENV)/bin/celery -A portal worker --beat --loglevel=INFO --schedule=var/celerybeat-schedule
+# A Celery worker and beat, as `make run` starts them (for a web server started elsewhere).
+worker: migrate
+	@$(CELERY_WORKER) & WORKER=$$!; \
+	$(CELERY_BEAT) & BEAT=$$!; \
+	trap "kill $$WORKER $$BEAT 2>/dev/null" EXIT INT TERM; \
+	wait
 
 test: venv
 	@if [ -n "$$DATABASE_URL" ]; then $(PY) manage.py ensure_database >/dev/null; fi

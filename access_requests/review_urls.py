@@ -6,6 +6,7 @@ app_name = "review"
 
 urlpatterns = [
     path("", views.desk, name="desk"),
+    path("site/", views.site_applications, name="site-applications"),
     path("assignments/<int:pk>/", views.assignment_detail, name="assignment-detail"),
     path("assignments/<int:pk>/accept/", views.assignment_accept, name="assignment-accept"),
     path("assignments/<int:pk>/decline/", views.assignment_decline, name="assignment-decline"),

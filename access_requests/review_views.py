@@ -5,7 +5,6 @@ from __future__ import annotations
 import statistics
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, Sum
@@ -15,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from factories.models import AIFactory, System
+from portal.decorators import role_required
 
 from . import review_selectors as rs
 from . import review_services
@@ -24,12 +24,46 @@ from .review_forms import DecisionForm, DeclineForm, DeskFilterForm, ReviewForm
 from .views import _add_errors as _form_errors
 
 
-@login_required
+def _reviewer(user) -> bool:
+    return rs.is_reviewer(user)
+
+
+def _approver_or_staff(user) -> bool:
+    return user.is_staff or bool(rs.approver_factory_ids(user))
+
+
+reviewer_required = role_required(
+    _reviewer, "The review desk is for reviewers and approvers of an AI Factory."
+)
+approver_required = role_required(
+    lambda user: bool(rs.approver_factory_ids(user)),
+    "This page is for the site approvers of an AI Factory.",
+)
+approver_or_staff_required = role_required(
+    _approver_or_staff, "This page is for the site approvers of an AI Factory and for staff."
+)
+
+
+def _site_applications(request: HttpRequest, data: dict, today) -> list[Application]:
+    approver_sites = rs.approver_factory_ids(request.user)
+    if not approver_sites:
+        return []
+    site_applications = rs.application_list_for_reviewer(
+        user=request.user, approver_sites=approver_sites
+    ).filter(system__factory_id__in=approver_sites)
+    if data.get("mode"):
+        site_applications = site_applications.filter(access_mode__slug=data["mode"])
+    if data.get("overdue"):
+        site_applications = site_applications.filter(
+            expected_decision_by__lt=today, status__in=rs.OPEN_STATUSES
+        )
+    return list(site_applications.order_by("expected_decision_by", "pk"))
+
+
+@reviewer_required
 @cache_per_user
 def desk(request: HttpRequest) -> HttpResponse:
     """A reviewer's assignments, soonest due first; an approver's site applications."""
-    if not rs.is_reviewer(request.user):
-        raise Http404
     filters = DeskFilterForm(request.GET or None)
     data = filters.cleaned_data if filters.is_valid() else {}
     today = timezone.localdate()
@@ -43,25 +77,29 @@ def desk(request: HttpRequest) -> HttpResponse:
         assignments = assignments.filter(application__access_mode__slug=data["mode"])
     if data.get("overdue"):
         assignments = assignments.filter(due_by__lt=today, status__in=Assignment.OPEN)
-    site_applications = []
-    approver_sites = rs.approver_factory_ids(request.user)
-    if approver_sites:
-        site_applications = rs.application_list_for_reviewer(
-            user=request.user, approver_sites=approver_sites
-        ).filter(system__factory_id__in=approver_sites)
-        if data.get("mode"):
-            site_applications = site_applications.filter(access_mode__slug=data["mode"])
-        if data.get("overdue"):
-            site_applications = site_applications.filter(
-                expected_decision_by__lt=today, status__in=rs.OPEN_STATUSES
-            )
-        site_applications = list(site_applications.order_by("expected_decision_by", "pk"))
     return render(
         request,
         "access_requests/review/desk.html",
         {
             "assignments": list(assignments),
-            "site_applications": site_applications,
+            "site_applications": _site_applications(request, data, today),
+            "filters": filters,
+            "today": today,
+        },
+    )
+
+
+@approver_required
+def site_applications(request: HttpRequest) -> HttpResponse:
+    """An approver's landing page: the applications at the sites they approve for."""
+    filters = DeskFilterForm(request.GET or None)
+    data = filters.cleaned_data if filters.is_valid() else {}
+    today = timezone.localdate()
+    return render(
+        request,
+        "access_requests/review/site_applications.html",
+        {
+            "site_applications": _site_applications(request, data, today),
             "filters": filters,
             "today": today,
         },
@@ -179,11 +217,15 @@ def site_attachment_download(request: HttpRequest, pk: int, attachment_id: int) 
     )  # fmt: skip
 
 
-@staff_member_required
+@approver_or_staff_required
 def staff_stats(request: HttpRequest) -> HttpResponse:
-    """Per factory: open applications, overdue ones, median working time to decision."""
+    """Per factory: open applications, overdue ones, median working time to decision. Staff see
+    every factory, an approver the sites they approve for."""
     today = timezone.localdate()
-    factories = AIFactory.objects.annotate(
+    factories = AIFactory.objects.all()
+    if not request.user.is_staff:
+        factories = factories.filter(pk__in=rs.approver_factory_ids(request.user))
+    factories = factories.annotate(
         open_count=Count(
             "systems__applications",
             filter=Q(systems__applications__status__in=rs.OPEN_STATUSES),
@@ -217,12 +259,10 @@ def staff_stats(request: HttpRequest) -> HttpResponse:
     return render(request, "access_requests/review/stats.html", {"rows": rows})
 
 
-@login_required
+@approver_or_staff_required
 def capacity(request: HttpRequest) -> HttpResponse:
     """Per factory and system: capacity vs allocated vs pending requests for this year."""
     factory_ids = rs.approver_factory_ids(request.user)
-    if not (request.user.is_staff or factory_ids):
-        raise Http404
     year = timezone.localdate().year
     systems = System.objects.select_related("factory").filter(kind=System.Kind.SUPERCOMPUTER)
     if not request.user.is_staff:

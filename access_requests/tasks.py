@@ -55,14 +55,22 @@ def send_notification(self, notification_id: int) -> bool:
 @shared_task(acks_late=True)
 def sweep() -> dict[str, int]:
     """Every minute: re-enqueue applications submitted but not routed, and unsent emails."""
+    from portal import heartbeats
+
     from .review_services import applications_sweep
 
-    return applications_sweep()
+    result = applications_sweep()
+    heartbeats.record(heartbeats.job_name("access_requests.tasks.sweep"))
+    return result
 
 
 @shared_task(acks_late=True)
 def check_deadlines() -> dict[str, int]:
     """Reviewer reminders before the due date; escalations once an application is overdue."""
+    from portal import heartbeats
+
     from .review_services import deadlines_check
 
-    return deadlines_check()
+    result = deadlines_check()
+    heartbeats.record(heartbeats.job_name("access_requests.tasks.check_deadlines"))
+    return result

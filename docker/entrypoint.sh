@@ -1,8 +1,9 @@
 #!/bin/sh
 # Container entry point. The first argument picks the role:
-#   web     migrate, load the reference data (idempotent), then serve with gunicorn on :8000
+#   web     migrate, create missing reference data (never overwrites an admin's edit), then
+#           serve with gunicorn on :8000
 #   worker  a Celery worker
-#   beat    Celery beat (the periodic sweep and deadline checks)
+#   beat    Celery beat (the periodic jobs, from the database: editable in the admin)
 #   other   run as given, e.g. `python manage.py createsuperuser`
 set -eu
 
@@ -25,9 +26,8 @@ case "$role" in
       --concurrency "${CELERY_CONCURRENCY:-2}"
     ;;
   beat)
-    # The schedule's state file is disposable: intervals restart when it is lost.
-    exec celery -A portal beat --loglevel "${CELERY_LOG_LEVEL:-INFO}" \
-      --schedule /tmp/celerybeat-schedule
+    # Schedules live in the database (django-celery-beat), editable in the admin: no file.
+    exec celery -A portal beat --loglevel "${CELERY_LOG_LEVEL:-INFO}"
     ;;
   *)
     exec "$@"

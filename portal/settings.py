@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "django_countries",
     "csp",
     "simple_history",
+    "django_celery_beat",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -252,10 +253,23 @@ CELERY_TIMEZONE = "Europe/Brussels"
 # Applications routed together, in one transaction, when a backlog waits (a burst of submissions,
 # the sweep after an outage): see access_requests.review_services.applications_route_waiting.
 ROUTING_BATCH_SIZE = env_int("ROUTING_BATCH_SIZE", 50)
-CELERY_BEAT_SCHEDULE = {
-    "sweep-unrouted": {"task": "access_requests.tasks.sweep", "schedule": 60.0},
-    "check-deadlines": {"task": "access_requests.tasks.check_deadlines", "schedule": 3600.0},
+# Periodic jobs live in the database (django-celery-beat, editable in the admin), not in a file:
+# beat cannot die for want of one. These are created at `migrate` when missing and never
+# overwritten afterwards (portal.apps); CELERY_BEAT_SCHEDULE stays empty because beat would
+# write it over the admin's edits at every start.
+PORTAL_PERIODIC_TASKS = {
+    "sweep-unrouted": {"task": "access_requests.tasks.sweep", "every_seconds": 60},
+    "check-deadlines": {"task": "access_requests.tasks.check_deadlines", "every_seconds": 3600},
 }
+CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULER = "portal.beat:Scheduler"
+CELERY_RESULT_EXPIRES = None  # no result backend: no cleanup job either
+# Seconds between the heartbeats of each worker and of beat; /healthz names one failing after
+# twice this (portal/heartbeats.py).
+HEARTBEAT_SECONDS = env_int("HEARTBEAT_SECONDS", 30)
+# The sweep re-enqueues applications and emails left unprocessed for longer than this (their
+# first message was lost: a worker killed, Redis restarted without persistence).
+SWEEP_GRACE_SECONDS = env_int("SWEEP_GRACE_SECONDS", 120)
 
 # --- Auth -----------------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -267,7 +281,7 @@ AUTH_PASSWORD_VALIDATORS = [
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "access_requests:dashboard"
+LOGIN_REDIRECT_URL = "start"  # by role: portal.views.start
 AUTHENTICATION_BACKENDS = [
     # Django's and allauth's, loading the user's site role and MFA flags in the same query.
     "accounts.backends.ModelBackend",

@@ -12,13 +12,11 @@ admin.site.site_title = "AI Factory portal admin"
 urlpatterns = [
     path("", include("factories.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("start/", views.start, name="start"),
+    path("staff/jobs/", views.periodic_jobs, name="periodic-jobs"),
     path("favicon.ico", RedirectView.as_view(url="/static/favicon.svg", permanent=True)),
     # The admin signs in through allauth, so that two-factor authentication applies there too.
-    path(
-        "admin/login/",
-        RedirectView.as_view(pattern_name="account_login", query_string=True),
-        name="admin-login-redirect",
-    ),
+    path("admin/login/", views.admin_login, name="admin-login-redirect"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("me/", include("accounts.urls")),
@@ -33,5 +31,6 @@ urlpatterns = [
 if settings.PORTAL_BENCH:
     urlpatterns.append(path("bench/baseline/", views.bench_baseline, name="bench-baseline"))
 
+handler403 = "portal.views.permission_denied"
 handler404 = "portal.views.page_not_found"
 handler500 = "portal.views.server_error"

@@ -3,10 +3,16 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
+
+from portal.decorators import staff_required
 
 logger = logging.getLogger(__name__)
 
@@ -35,12 +41,55 @@ def _check_broker() -> str | None:
     return None
 
 
+def _check_background() -> dict[str, dict[str, object]]:
+    """The worker, beat and each of the portal's periodic jobs, from their heartbeats."""
+    if not settings.CELERY_BROKER_URL:
+        return {}  # eager: no worker and no beat to be missing
+    from django_celery_beat.models import PeriodicTask
+
+    from portal import heartbeats
+
+    now = timezone.now()
+    try:
+        beats = heartbeats.read_all()
+    except Exception as exc:
+        error = {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
+        return {"worker": dict(error), "beat": dict(error)}
+    checks = {
+        "worker": heartbeats.worker_pulse(beats, now).describe(),
+        "beat": heartbeats.beat_pulse(beats, now).describe(),
+    }
+    try:
+        jobs = PeriodicTask.objects.filter(
+            name__in=settings.PORTAL_PERIODIC_TASKS, enabled=True, interval__isnull=False
+        ).select_related("interval")
+        for job in jobs:
+            every = job.interval.schedule.run_every
+            pulse = heartbeats.job_pulse(beats, now, task_name=job.task, every=every)
+            checks[f"job:{job.name}"] = pulse.describe()
+    except Exception:
+        pass  # the database check names the database
+    return checks
+
+
+def _wants_details(request: HttpRequest) -> bool:
+    """Staff see error texts and ages; anybody else only which component is failing."""
+    try:
+        return bool(request.user.is_authenticated and request.user.is_staff)
+    except Exception:  # the database is down: no user to know
+        return False
+
+
+PUBLIC_KEYS = ("ok", "mode")
+
+
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """The state of the database and the broker: 200 when both answer, 503 naming what fails."""
+    """Database, broker, worker, beat and periodic jobs: 200 when all answer, 503 naming the
+    failing ones. A worker or beat whose heartbeat is older than twice its interval fails."""
     db_error = _check_database()
     broker_error = _check_broker()
-    checks = {
+    checks: dict[str, dict[str, object]] = {
         "database": {"ok": db_error is None, "vendor": connection.vendor}
         | ({"error": db_error} if db_error else {}),
         "broker": {
@@ -49,10 +98,17 @@ def healthz(request: HttpRequest) -> JsonResponse:
         }
         | ({"error": broker_error} if broker_error else {}),
     }
+    if broker_error is None:
+        checks |= _check_background()
     failing = [name for name, check in checks.items() if not check["ok"]]
     body = {"status": "ok" if not failing else "unavailable", "failing": failing, "checks": checks}
     if failing:
         logger.error("Health check failing: %s", body)
+    if not _wants_details(request):
+        body["checks"] = {
+            name: {k: v for k, v in check.items() if k in PUBLIC_KEYS}
+            for name, check in checks.items()
+        }
     return JsonResponse(body, status=503 if failing else 200)
 
 
@@ -62,6 +118,16 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     return render(request, "404.html", status=404)
 
 
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    message = str(exception) if exception and str(exception) else ""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"detail": message or "You do not have permission.", "code": "permission_denied"},
+            status=403,
+        )
+    return render(request, "403.html", {"message": message}, status=403)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse(
@@ -69,6 +135,86 @@ def server_error(request: HttpRequest) -> HttpResponse:
             status=500,
         )
     return render(request, "500.html", status=500)
+
+
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin signs in through allauth, so that two-factor authentication applies there too.
+
+    A signed-in user who is not staff gets a 403 page: sending them to the sign-in page would
+    send them straight back to the admin, and round again (a redirect loop)."""
+    if request.user.is_authenticated:
+        if request.user.is_staff:
+            return redirect("admin:index")
+        raise PermissionDenied("The administration is for the portal's staff.")
+    query = request.META.get("QUERY_STRING", "")
+    return redirect(reverse("account_login") + (f"?{query}" if query else ""))
+
+
+@login_required
+def start(request: HttpRequest) -> HttpResponse:
+    """Where a user lands after signing in: their own work, by role (staff, approver, reviewer,
+    applicant, in that order of precedence)."""
+    from access_requests import review_selectors
+
+    user = request.user
+    if user.is_staff:
+        return redirect("review:staff-stats")
+    if review_selectors.approver_factory_ids(user):
+        return redirect("review:site-applications")
+    if review_selectors.is_reviewer(user):
+        return redirect("review:desk")
+    return redirect("access_requests:dashboard")
+
+
+@staff_required
+def periodic_jobs(request: HttpRequest) -> HttpResponse:
+    """Staff: every periodic job, when beat last sent it and when it last finished, and the
+    heartbeats of beat and the workers."""
+    from django_celery_beat.models import PeriodicTask
+
+    from portal import heartbeats
+
+    now = timezone.now()
+    beats: dict = {}
+    beats_error = ""
+    if settings.CELERY_BROKER_URL:
+        try:
+            beats = heartbeats.read_all()
+        except Exception as exc:
+            beats_error = f"{type(exc).__name__}: {exc}"
+    jobs = []
+    for job in PeriodicTask.objects.select_related("interval", "crontab").order_by("name"):
+        every = job.interval.schedule.run_every if job.interval else None
+        pulse = (
+            heartbeats.job_pulse(beats, now, task_name=job.task, every=every)
+            if every is not None
+            else None
+        )
+        jobs.append(
+            {
+                "job": job,
+                "schedule": str(job.interval or job.crontab or job.solar or job.clocked or ""),
+                "finished_at": beats.get(heartbeats.job_name(job.task)),
+                "ok": pulse.ok if pulse and settings.CELERY_BROKER_URL else None,
+            }
+        )
+    workers = sorted(
+        (name.removeprefix(heartbeats.WORKER_PREFIX), at)
+        for name, at in beats.items()
+        if name.startswith(heartbeats.WORKER_PREFIX)
+    )
+    return render(
+        request,
+        "portal/periodic_jobs.html",
+        {
+            "jobs": jobs,
+            "eager": not settings.CELERY_BROKER_URL,
+            "beats_error": beats_error,
+            "beat": heartbeats.beat_pulse(beats, now),
+            "worker": heartbeats.worker_pulse(beats, now),
+            "workers": workers,
+        },
+    )
 
 
 def bench_baseline(request: HttpRequest) -> HttpResponse:

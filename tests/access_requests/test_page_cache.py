@@ -107,7 +107,7 @@ def test_a_reviewer_whose_role_ends_loses_the_cached_desk(site_x, routed):
     SiteRole.objects.filter(user=tess).update(is_active=False)  # bulk: no signal ...
     access_data_changed()  # ... so the writer says so, as the services do
 
-    assert client.get("/review/").status_code == 404
+    assert client.get("/review/").status_code == 403
 
 
 def test_a_waiting_message_is_shown_not_the_cached_page(alice, submit_application):

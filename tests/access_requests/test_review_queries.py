@@ -18,8 +18,9 @@ pytestmark = pytest.mark.django_db
 # approver, the site's applications too. The API lists count, then read one page (the
 # allocations read the approver's sites and the represented organisations first). Asked again
 # before any write, the answer comes from the per-user cache: session and user only.
-DESK_QUERIES = SESSION_QUERIES + USER_QUERIES + 2
-APPROVER_DESK_QUERIES = SESSION_QUERIES + USER_QUERIES + 3
+# + 1: whether the reviewer approves anywhere (the navigation's links).
+DESK_QUERIES = SESSION_QUERIES + USER_QUERIES + 3
+APPROVER_DESK_QUERIES = SESSION_QUERIES + USER_QUERIES + 4
 ASSIGNMENT_API_QUERIES = SESSION_QUERIES + USER_QUERIES + 2
 ALLOCATION_API_QUERIES = SESSION_QUERIES + USER_QUERIES + 4
 

@@ -67,6 +67,7 @@ from access_requests.models import (
     TeamMember,
 )
 from factories.models import System
+from portal import heartbeats
 from tests.access_requests.helpers import SMALL_PDF, pdf
 from tests.access_requests.review_fixtures import CAPACITY, REVIEW_VALUES, person, site_person
 
@@ -169,6 +170,18 @@ MATRIX: dict[str, dict[str, str]] = {
     "POST /systems/<slug:slug>/": {
         "catalogue":  "ok     ok     ok     ok     ok     ok     ok     ok",
     },
+    "GET /start/": {  # each role to its own work
+        "-":          "login  moved  moved  moved  moved  moved  moved  moved",
+    },
+    "POST /start/": {
+        "-":          "login  moved  moved  moved  moved  moved  moved  moved",
+    },
+    "GET /staff/jobs/": {
+        "-":          "login  403    403    403    403    403    403    ok",
+    },
+    "POST /staff/jobs/": {
+        "-":          "login  403    403    403    403    403    403    ok",
+    },
     "GET /healthz": {
         "-":          "ok     ok     ok     ok     ok     ok     ok     ok",
     },
@@ -189,11 +202,11 @@ MATRIX: dict[str, dict[str, str]] = {
     },
     # --- the admin (a few pages stand for all of it) ---------------------------------------------
     #                  anon   A      B      member rev_x  rev_y  appr_x staff
-    "GET /admin/login/": {
-        "-":          "login  login  login  login  login  login  login  login",
+    "GET /admin/login/": {  # signed in: a 403 page, never back to the sign-in (a loop)
+        "-":          "login  403    403    403    403    403    403    ok",
     },
     "POST /admin/login/": {
-        "-":          "login  login  login  login  login  login  login  login",
+        "-":          "login  403    403    403    403    403    403    ok",
     },
     "GET /admin/": {
         "-":          "login  login  login  login  login  login  login  ok",
@@ -330,10 +343,16 @@ MATRIX: dict[str, dict[str, str]] = {
     # --- review pages ----------------------------------------------------------------------------
     #                  anon   A      B      member rev_x  rev_y  appr_x staff
     "GET /review/": {
-        "-":          "login  404    404    404    ok     blind  ok     404",
+        "-":          "login  403    403    403    ok     blind  ok     403",
     },
     "POST /review/": {
-        "-":          "login  404    404    404    ok     blind  ok     404",
+        "-":          "login  403    403    403    ok     blind  ok     403",
+    },
+    "GET /review/site/": {
+        "-":          "login  403    403    403    403    403    ok     403",
+    },
+    "POST /review/site/": {
+        "-":          "login  403    403    403    403    403    ok     403",
     },
     "GET /review/assignments/<int:pk>/": {
         "review":     "login  404    404    404    ok     404    404    404",
@@ -380,16 +399,16 @@ MATRIX: dict[str, dict[str, str]] = {
         "allocation": "login  404    404    404    ok     404    ok     404",
     },
     "GET /review/stats/": {
-        "-":          "login  login  login  login  login  login  login  ok",
+        "-":          "login  403    403    403    403    403    ok     ok",
     },
     "POST /review/stats/": {
-        "-":          "login  login  login  login  login  login  login  ok",
+        "-":          "login  403    403    403    403    403    ok     ok",
     },
     "GET /review/capacity/": {
-        "-":          "login  404    404    404    404    404    ok     ok",
+        "-":          "login  403    403    403    403    403    ok     ok",
     },
     "POST /review/capacity/": {
-        "-":          "login  404    404    404    404    404    ok     ok",
+        "-":          "login  403    403    403    403    403    ok     ok",
     },
     # --- the API, from the OpenAPI schema --------------------------------------------------------
     #                  anon   A      B      member rev_x  rev_y  appr_x staff
@@ -676,8 +695,12 @@ def _load_reference_data(catalogue_rows) -> None:
 def world(django_db_setup, django_db_blocker, _catalogue_rows, tmp_path_factory) -> Iterator[World]:
     """The people and objects, built once inside a transaction that is rolled back at the end
     of the module (each test's own transaction nests inside it as a savepoint)."""
-    media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media"))
+    # The worker and beat say they are alive (their heartbeats), so /healthz answers 200 where
+    # a broker is configured; they stay fresh for the whole module.
+    media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media"), HEARTBEAT_SECONDS=3600)
     media.enable()
+    for name in ("worker:matrix@test", heartbeats.BEAT, heartbeats.BEAT_STARTED):
+        heartbeats.record(name)
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
@@ -756,6 +779,35 @@ def outcome_of(response: HttpResponse, endpoint: Endpoint) -> str:
     return "ok" if 200 <= status < 300 else str(status)
 
 
+MAX_REDIRECTS = 3
+
+
+def follow_redirects(client: Client, method: str, url: str, response: HttpResponse) -> str | None:
+    """Follow the redirects as a browser would (GET, same session): what is wrong (a loop, more
+    than MAX_REDIRECTS hops, a 5xx at the end), or None. A POST answered by a redirect to its
+    own URL (post, redirect, get) is no loop; a GET back to a URL already requested is."""
+    requested = [(method, url)]
+    seen = [url]
+    while 300 <= response.status_code < 400:
+        location = response["Location"]
+        if urlsplit(location).netloc:
+            return None  # leaves the portal
+        if ("GET", location) in requested:
+            return f"a redirect loop: {' -> '.join([*seen, location])}"
+        requested.append(("GET", location))
+        seen.append(location)
+        if len(seen) > MAX_REDIRECTS + 1:
+            return f"more than {MAX_REDIRECTS} redirects: {' -> '.join(seen)}"
+        try:
+            response = client.get(location)
+            body_of(response)
+        except Exception as exc:
+            return f"GET {location} raised {type(exc).__name__}: {exc} (a 500)"
+    if response.status_code >= 500:
+        return f"{' -> '.join(seen)} ends in a {response.status_code}"
+    return None
+
+
 def restore_files(world: World) -> None:
     """An attachment deleted by a cell is back in the database after the rollback, but not on
     disk: write it again."""
@@ -780,6 +832,7 @@ def check_cell(
             response = send(client, endpoint, url, accept)
             body = body_of(response)
             after = snapshot() if writes else None
+            walked = follow_redirects(client, endpoint.method, url, response)
             transaction.set_rollback(True)
     except Exception as exc:  # the test client re-raises what became a 500
         return f"{endpoint.method} {url}: raised {type(exc).__name__}: {exc} (a 500)"
@@ -789,6 +842,8 @@ def check_cell(
     where = f"{endpoint.method} {url}{' as HTML' if accept else ''} -> {response.status_code}"
     if response.status_code >= 500:
         return f"{where}: a server error"
+    if walked:
+        return f"{where}: following its redirects, {walked}"
     if expected == "blind":
         if actual != "ok" or 300 <= response.status_code < 400:
             return f"{where}: expected a page showing nothing of A's, got {actual}"

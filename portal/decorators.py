@@ -1,0 +1,35 @@
+"""Access decorators for role pages: anonymous users sign in, the wrong role gets a 403 page.
+
+Django's `staff_member_required` sends a signed-in non-staff user to the admin's login, which
+sends a signed-in user back: a redirect loop. These never redirect a signed-in user.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+
+View = Callable[..., HttpResponse]
+
+
+def role_required(test: Callable[[Any], bool], message: str) -> Callable[[View], View]:
+    """Sign-in first; then `test(user)` must hold, or the user gets a 403 page saying `message`."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not test(request.user):
+                raise PermissionDenied(message)
+            return view(request, *args, **kwargs)
+
+        return login_required(wrapped)
+
+    return decorator
+
+
+staff_required = role_required(lambda user: user.is_staff, "This page is for the portal's staff.")
