@@ -54,7 +54,9 @@ def test_signing_in_with_the_second_factor_lands_on_the_desk(client, lumi):
     secret = decrypt(Authenticator.objects.get(user=reviewer, type="totp").data["secret"])
     code = format_hotp_value(hotp_value(secret, int(__import__("time").time()) // 30))
 
-    first = client.post("/accounts/login/", {"login": reviewer.email, "password": "a-long-pass-123"})
+    first = client.post(
+        "/accounts/login/", {"login": reviewer.email, "password": "a-long-pass-123"}
+    )
     second = client.post(first["Location"], {"code": code})
     third = client.get(second["Location"])
 
