@@ -13,7 +13,6 @@ from rest_framework.views import APIView
 from portal.api_schema import ERROR_400, ERROR_401, ERROR_403, ERROR_404
 
 from . import selectors, services
-from .caching import CachedListMixin
 from .serializers import (
     AccessModeSerializer,
     ApplicationInputSerializer,
@@ -96,7 +95,7 @@ def _save_draft(request: Request, application=None):
     return selectors.application_get_for_applicant(user=request.user, pk=application.pk)
 
 
-class ApplicationListCreateApi(CachedListMixin, generics.ListAPIView):
+class ApplicationListCreateApi(generics.ListAPIView):
     """Applications you may follow (yours and those of organisations you represent)."""
 
     permission_classes = [IsAuthenticated]

@@ -14,7 +14,6 @@ from portal.api_schema import ERROR_400, ERROR_401, ERROR_403, ERROR_404
 
 from . import review_selectors as rs
 from . import review_services
-from .caching import CachedListMixin
 from .models import Application
 from .review_serializers import (
     AllocationSerializer,
@@ -32,7 +31,7 @@ PAGE_ERRORS = {404: ERROR_404, **AUTH_ERRORS}
 WRITE_ERRORS = {400: ERROR_400, 404: ERROR_404, **AUTH_ERRORS}
 
 
-class AssignmentListApi(CachedListMixin, generics.ListAPIView):
+class AssignmentListApi(generics.ListAPIView):
     """Your review assignments, soonest due first."""
 
     permission_classes = [IsAuthenticated]
@@ -121,7 +120,7 @@ class ApplicationDecisionApi(APIView):
         return Response(DecisionSerializer(decision).data, status=status.HTTP_201_CREATED)
 
 
-class AllocationListApi(CachedListMixin, generics.ListAPIView):
+class AllocationListApi(generics.ListAPIView):
     """Allocations: of your applications, of the sites you approve for, or all for staff."""
 
     permission_classes = [IsAuthenticated]

@@ -15,7 +15,6 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from factories.models import System
-from portal.precompiled import PrecompiledQuery
 
 from .models import (
     Allocation,
@@ -65,13 +64,9 @@ def _candidate_rows(*, factory_id: int) -> QuerySet:
     )
 
 
-# Routing runs this for every application; compiled once per process (portal/precompiled.py).
-_CANDIDATES = PrecompiledQuery(_candidate_rows, factory_id=int)
-
-
 def routing_candidates(*, factory_id: int) -> list[Candidate]:
     """The site's active reviewers with their load, organisations and declared conflicts."""
-    roles = _CANDIDATES.dicts(factory_id=factory_id)
+    roles = list(_candidate_rows(factory_id=factory_id))
     user_ids = {r["user_id"] for r in roles}
     orgs: dict[int, set[int]] = {}
     conflicts: dict[int, set[int]] = {}
@@ -129,7 +124,7 @@ def approver_factory_ids(user) -> list[int]:
 
 
 def is_reviewer(user) -> bool:
-    """An active role at some site (loaded with the user by accounts.backends)."""
+    """An active role at some site."""
     from accounts.selectors import user_has_site_role
 
     return user_has_site_role(user)

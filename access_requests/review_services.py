@@ -18,10 +18,8 @@ from django.utils import timezone
 
 from factories.models import System
 from portal.mail import email_context
-from portal.precompiled import PrecompiledQuery
 
 from . import review_selectors, routing
-from .caching import access_data_changed
 from .models import (
     Allocation,
     Application,
@@ -264,11 +262,6 @@ def application_route(*, application_id: int, trigger: str = "submit") -> Routin
     return records[0] if records else None
 
 
-# The status of one application, read before anything is locked: most messages of a backlog find
-# their application routed already, by the batch of an earlier message (portal/precompiled.py).
-_STATUS = PrecompiledQuery(lambda pk: Application.objects.filter(pk=pk).values("status"), pk=int)
-
-
 def applications_route_waiting(
     *, application_id: int, trigger: str = "submit", limit: int | None = None
 ) -> list[RoutingRecord]:
@@ -284,8 +277,10 @@ def applications_route_waiting(
     rows are locked and only applications still submitted are routed.
     """
     limit = max(1, limit or settings.ROUTING_BATCH_SIZE)
-    found = _STATUS.dicts(pk=application_id)
-    if not found or found[0]["status"] != ApplicationStatus.SUBMITTED:
+    # Read before anything is locked: most messages of a backlog find their application routed
+    # already, by the batch of an earlier message.
+    status = Application.objects.filter(pk=application_id).values_list("status", flat=True)
+    if status.first() != ApplicationStatus.SUBMITTED:
         return []
     if limit == 1:
         record = application_route(application_id=application_id, trigger=trigger)
@@ -421,7 +416,6 @@ def _route_batch(applications: list[Application], *, trigger: str) -> list[Routi
             _flag_needs_attention(
                 application, reason=result.reason, factory=application.system.factory
             )
-    access_data_changed(application_ids=ids)  # bulk writes send no signal
     sent_ids = [n.pk for n in notifications]
     transaction.on_commit(lambda: [_enqueue("send_notification", pk) for pk in sent_ids])
     return records

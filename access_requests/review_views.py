@@ -18,7 +18,6 @@ from portal.decorators import role_required
 
 from . import review_selectors as rs
 from . import review_services
-from .caching import cache_per_user
 from .models import Application, ApplicationStatus, Assignment
 from .review_forms import DecisionForm, DeclineForm, DeskFilterForm, ReviewForm
 from .views import _add_errors as _form_errors
@@ -61,7 +60,6 @@ def _site_applications(request: HttpRequest, data: dict, today) -> list[Applicat
 
 
 @reviewer_required
-@cache_per_user
 def desk(request: HttpRequest) -> HttpResponse:
     """A reviewer's assignments, soonest due first; an approver's site applications."""
     filters = DeskFilterForm(request.GET or None)

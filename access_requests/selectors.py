@@ -101,37 +101,3 @@ def access_mode_list() -> QuerySet[AccessMode]:
         .prefetch_related("cutoffs", "systems__factory")
         .order_by("pk")
     )
-
-
-def users_following_applications(application_ids) -> set[int]:
-    """Everybody whose lists show these applications: the applicant, the representatives of
-    the organisation, every reviewer ever assigned, the site approvers. One query."""
-    from .models import Assignment, SiteRole
-
-    ids = list(application_ids)
-    if not ids:
-        return set()
-    # Without ordering: SQLite refuses ORDER BY inside a UNION.
-    applicants = Application.objects.filter(pk__in=ids).order_by().values_list("applicant_id")
-    representatives = (
-        Membership.objects.filter(
-            role=Membership.Role.REPRESENTATIVE, organisation__applications__pk__in=ids
-        )
-        .order_by()
-        .values_list("user_id")
-    )
-    reviewers = (
-        Assignment.objects.filter(application_id__in=ids).order_by().values_list("reviewer_id")
-    )
-    approvers = (
-        SiteRole.objects.filter(
-            role=SiteRole.Role.APPROVER, factory__systems__applications__pk__in=ids
-        )
-        .order_by()
-        .values_list("user_id")
-    )
-    return {
-        user_id
-        for (user_id,) in applicants.union(representatives, reviewers, approvers)
-        if user_id is not None
-    }

@@ -25,7 +25,6 @@ from factories.reference import (
     reference_data_load,
 )
 
-from .caching import access_data_changed
 from .models import (
     AccessMode,
     Application,
@@ -297,7 +296,6 @@ def team_members_set(*, application: Application, actor, members: list[dict[str,
         rows.append(row)
     application.team_members.all().delete()
     TeamMember.objects.bulk_create(rows)
-    access_data_changed(application_ids=[application.pk])  # bulk_create sends no signal
     _event(
         application,
         actor=actor,

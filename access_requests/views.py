@@ -13,7 +13,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from . import rules, selectors, services
-from .caching import cache_per_user
 from .forms import FIELD_STEP, STEP_NAMES, STEPS, OrganisationForm, TeamMemberFormSet
 from .models import Application
 
@@ -48,7 +47,6 @@ STATUS_BADGE = {
 
 
 @login_required
-@cache_per_user
 def dashboard(request: HttpRequest) -> HttpResponse:
     # Only what the table shows: the related rows are wide (texts, JSON) and 50 rows of them
     # cost more to load than the rest of the page.

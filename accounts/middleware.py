@@ -59,7 +59,7 @@ def _token_user(request: HttpRequest):
     """The user of a valid `Authorization: Token …` header, or None (DRF answers bad ones)."""
     from rest_framework.exceptions import AuthenticationFailed
 
-    from .backends import TokenAuthentication  # keeps its result for DRF's own lookup
+    from rest_framework.authentication import TokenAuthentication
 
     try:
         found = TokenAuthentication().authenticate(request)

@@ -5,16 +5,16 @@ from allauth.mfa.models import Authenticator
 
 
 def user_has_site_role(user) -> bool:
-    """Whether the user reviews or approves at some site (cached on the user for the request;
-    loaded with the user by accounts.backends)."""
+    """Whether the user reviews or approves at some site (asked once per request: kept on the
+    user object, which lives as long as the request)."""
     if not user.is_authenticated:
         return False
-    cached = getattr(user, "site_role_active", None)
+    cached = getattr(user, "_site_role_active", None)
     if cached is None:
         from access_requests.models import SiteRole
 
         cached = SiteRole.objects.filter(user=user, is_active=True).exists()
-        user.site_role_active = cached
+        user._site_role_active = cached
     return cached
 
 
@@ -24,9 +24,6 @@ def user_requires_mfa(user) -> bool:
 
 
 def user_has_mfa(user) -> bool:
-    loaded = getattr(user, "totp_enabled", None)  # loaded with the user by accounts.backends
-    if loaded is not None:
-        return loaded
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 

@@ -1,9 +1,8 @@
 """Caching of the public catalogue.
 
 The catalogue changes only when an admin edits it, so public pages and API reads are cached for
-anonymous visitors, each stored together with the catalogue version it was rendered under
-(portal/versioned_cache.py). Every save or delete of a factory, system or source bumps the
-version (see signals.py), which invalidates all of them at once without scanning keys. With
+anonymous visitors under one global version: every save or delete of a factory, system or
+source bumps it (signals.py), which invalidates them all at once without scanning keys. With
 several processes, CACHE_URL must point at a shared cache.
 """
 
@@ -11,19 +10,19 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import time
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
-from portal.versioned_cache import VersionedCache, plain_response
-
-CATALOGUE = VersionedCache("catalogue")
+VERSION_KEY = "catalogue:version"
 
 
 def catalogue_changed() -> None:
-    """Invalidate every cached page (now, and again once the transaction commits)."""
-    CATALOGUE.changed()
+    """Invalidate every cached catalogue page."""
+    cache.set(VERSION_KEY, time.time_ns(), timeout=None)
 
 
 def _cacheable_request(request: HttpRequest) -> bool:
@@ -45,21 +44,23 @@ def cache_public_catalogue(view: Callable[..., HttpResponse]) -> Callable[..., H
         if not _cacheable_request(request):
             return view(request, *args, **kwargs)
         # The host is part of the key (API answers carry absolute URLs), and so is Accept (the
-        # API answers JSON or its browsable HTML by it).
+        # API answers JSON or its browsable HTML by it); the version makes every edit a miss.
+        version = cache.get_or_set(VERSION_KEY, time.time_ns, timeout=None)
         vary = "\n".join(
             [request.get_host(), request.get_full_path(), request.headers.get("Accept", "")]
         )
-        key = hashlib.sha256(vary.encode()).hexdigest()
-        version, hit = CATALOGUE.get(key)
+        key = f"catalogue:{version}:{hashlib.sha256(vary.encode()).hexdigest()}"
+        hit = cache.get(key)
         if hit is not None:
             return hit
         response = view(request, *args, **kwargs)
         if hasattr(response, "render") and callable(response.render):
             response = response.render()
         if response.status_code == 200 and not response.cookies:
-            CATALOGUE.set(
-                key, version, plain_response(response), timeout=settings.CATALOGUE_CACHE_SECONDS
-            )
+            # Status, headers and body only: a DRF Response would be pickled with its data,
+            # request and renderer state.
+            plain = HttpResponse(response.content, status=200, headers=dict(response.headers))
+            cache.set(key, plain, timeout=settings.CATALOGUE_CACHE_SECONDS)
         return response
 
     return wrapper

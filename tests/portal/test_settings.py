@@ -33,7 +33,6 @@ print(json.dumps({
     "SECURE_SSL_REDIRECT": settings.SECURE_SSL_REDIRECT,
     "SESSION_COOKIE_SECURE": settings.SESSION_COOKIE_SECURE,
     "SESSION_ENGINE": settings.SESSION_ENGINE,
-    "USER_PAGE_CACHE": settings.USER_PAGE_CACHE,
 }))
 """
 
@@ -69,7 +68,6 @@ def test_it_works_with_no_environment_at_all():
     assert values["ENGINE"] == "django.db.backends.sqlite3"
     assert values["CACHE"] == "django.core.cache.backends.locmem.LocMemCache"
     # Without a shared cache, each process would keep lists the others' writes do not reach.
-    assert values["USER_PAGE_CACHE"] is False
     assert values["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
     assert values["EAGER"] is True
     assert "localhost" in values["ALLOWED_HOSTS"]
@@ -151,8 +149,7 @@ def test_it_switches_to_postgresql_with_a_pool_and_redis_from_urls():
     assert values["ENGINE"] == "django.db.backends.postgresql"
     assert values["POOL"] == {"min_size": 1, "max_size": 4, "timeout": 4}
     assert values["CONN_MAX_AGE"] == 0  # the pool and persistent connections exclude each other
-    assert values["CACHE"] == "portal.cache.ResilientRedisCache"
-    assert values["USER_PAGE_CACHE"] is True
+    assert values["CACHE"] == "django_redis.cache.RedisCache"
     assert values["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
     assert values["EAGER"] is False
 
@@ -177,16 +174,10 @@ def test_it_passes_the_deployment_checks_when_configured_for_production():
             "CACHE_SOCKET_TIMEOUT='soon' is not a number.",
         ),
         ({"ROUTING_BATCH_SIZE": "many"}, "ROUTING_BATCH_SIZE='many' is not a whole number."),
-        (
-            {"USER_PAGE_CACHE_SECONDS": "1.5"},
-            "USER_PAGE_CACHE_SECONDS='1.5' is not a whole number.",
-        ),
-        (
-            {"PORTAL_USER_PAGE_CACHE": "maybe"},
-            "PORTAL_USER_PAGE_CACHE='maybe' is not a boolean: use true or false.",
-        ),
+        ({"HEARTBEAT_SECONDS": "soon"}, "HEARTBEAT_SECONDS='soon' is not a whole number."),
+        ({"SWEEP_GRACE_SECONDS": "1.5"}, "SWEEP_GRACE_SECONDS='1.5' is not a whole number."),
     ],
-    ids=["cache timeout", "batch size", "page cache seconds", "page cache switch"],
+    ids=["cache timeout", "batch size", "heartbeat seconds", "sweep grace seconds"],
 )
 def test_it_refuses_cache_and_routing_settings_that_are_not_numbers(env, message):
     assert _refused(**env) == message
