@@ -57,9 +57,8 @@ class RequireMFAMiddleware:
 
 def _token_user(request: HttpRequest):
     """The user of a valid `Authorization: Token …` header, or None (DRF answers bad ones)."""
-    from rest_framework.exceptions import AuthenticationFailed
-
     from rest_framework.authentication import TokenAuthentication
+    from rest_framework.exceptions import AuthenticationFailed
 
     try:
         found = TokenAuthentication().authenticate(request)

@@ -10,6 +10,7 @@ from django.core.cache import caches
 
 from access_requests import services
 from access_requests.models import ApplicationStatus
+
 from .review_fixtures import *  # noqa: F403
 
 
