@@ -5,7 +5,8 @@ Celery worker, as in production: PostgreSQL (the bench database, BENCH_DATABASE_
 bench/run.py) and a dedicated Redis database as the broker (redis://127.0.0.1:6379/3, flushed
 before and after; no other database of that Redis is touched).
 
-1. Prepares the database (ensure_database, migrate, load_reference_data) and the bench data:
+1. Prepares the database (ensure_database, migrate, load_reference_data) and, in this process
+   through bench/data.py (the bench's one module that imports the portal), the bench data:
    `--reviewers` technical reviewers at lumi-aif with room for every assignment, 100 applicants
    with their organisations, and the backlog: fast-lane applications on lumi, status submitted,
    written with bulk_create. Applications of an earlier run are deleted first.
@@ -32,377 +33,53 @@ import argparse
 import json
 import os
 import platform
-import signal
-import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from run import (
+from common import (
     ROOT,
     BenchError,
+    Worker,
     bench_environment,
     check_loopback,
     check_service,
+    flush_redis_db,
     git_commit,
     manage,
     stop_on_signals,
-    venv_tool,
 )
 
 RESULTS_FILE = ROOT / "bench" / "results" / "routing.json"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_bench"
 DEFAULT_BROKER_URL = "redis://127.0.0.1:6379/3"
 TARGET_PER_SECOND = 200.0
-SITE, SYSTEM, MODE = "lumi-aif", "lumi", "fast-lane"
-DOMAIN = "routing.bench.example.org"
-APPLICANT_DOMAIN = f"applicants.{DOMAIN}"
-REVIEWER_DOMAIN = f"reviewers.{DOMAIN}"
-APPLICANTS = 100
 POLL_SECONDS = 0.25
-# A PostgreSQL advisory lock: two routing benches on one database would delete each other's data.
-LOCK_KEY = 0x524F555445  # "ROUTE"
 
 
 # --- Django in this process ----------------------------------------------------------------------
 
 
-def setup_django(env: dict[str, str]) -> None:
-    """Configure this process like the worker (same database, broker, settings), then set up."""
+def setup_django(env: dict[str, str]):
+    """Configure this process like the worker (same database, broker, settings), set Django up,
+    and return bench/data.py: the bench's one module that imports the portal."""
     for name in list(os.environ):
         if name.endswith("_FILE") and name[: -len("_FILE")] in env:
             os.environ.pop(name)
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
-    import django
+    import data  # sets Django up
 
-    django.setup()
-
-
-def lock_database() -> None:
-    """Hold the routing bench's advisory lock for as long as this process runs."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY])
-        (locked,) = cursor.fetchone()
-    if not locked:
-        raise BenchError(
-            "another routing benchmark runs on this database (advisory lock held): wait for it."
-        )
-
-
-def prepare_data(count: int, reviewers: int) -> tuple[int, int]:
-    """Reviewers, applicants and `count` submitted applications; returns their id range."""
-    from allauth.account.models import EmailAddress
-    from django.contrib.auth import get_user_model
-    from django.db import transaction
-    from django.utils import timezone
-
-    from access_requests.models import (
-        AccessMode,
-        AIDomain,
-        Application,
-        ApplicationStatus,
-        Membership,
-        Organisation,
-        SiteRole,
-    )
-    from access_requests.workdays import add_working_days
-    from factories.models import AIFactory, System
-
-    User = get_user_model()
-    site = AIFactory.objects.get(slug=SITE)
-    system = System.objects.get(slug=SYSTEM)
-    mode = AccessMode.objects.get(slug=MODE)
-
-    def person(email: str, last: str):
-        user, created = User.objects.get_or_create(
-            email=email, defaults={"first_name": "Bench", "last_name": last}
-        )
-        if created:
-            user.set_unusable_password()
-            user.save(update_fields=["password"])
-            EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-        return user
-
-    with transaction.atomic():
-        staff = []
-        for n in range(1, reviewers + 1):
-            user = person(f"reviewer{n:03d}@{REVIEWER_DOMAIN}", f"Reviewer {n:03d}")
-            SiteRole.objects.update_or_create(
-                user=user, factory=site, role=SiteRole.Role.TECHNICAL,
-                defaults={
-                    "is_active": True, "max_open_assignments": 32_767,
-                    "expertise": [AIDomain.values[n % len(AIDomain.values)]],
-                },
-            )  # fmt: skip
-            staff.append(user.pk)
-        # Reviewers of an earlier run with a larger --reviewers stay, inactive.
-        SiteRole.objects.filter(user__email__endswith=f"@{REVIEWER_DOMAIN}").exclude(
-            user_id__in=staff
-        ).update(is_active=False)
-
-        applicants = []
-        for n in range(1, APPLICANTS + 1):
-            user = person(f"applicant{n:03d}@{APPLICANT_DOMAIN}", f"Applicant {n:03d}")
-            membership = Membership.objects.filter(user=user).first()
-            if membership is None:
-                org = Organisation.objects.create(
-                    legal_name=f"Routing Bench {n:03d} GmbH", country="DE", org_type="startup"
-                )
-                membership = Membership.objects.create(
-                    user=user, organisation=org, role=Membership.Role.REPRESENTATIVE
-                )
-            applicants.append((user.pk, membership.organisation_id))
-
-    now = timezone.now()
-    due = add_working_days(timezone.localdate(now), mode.decision_target_working_days)
-    domains = AIDomain.values
-    backlog = [
-        Application(
-            applicant_id=applicants[i % APPLICANTS][0],
-            organisation_id=applicants[i % APPLICANTS][1], access_mode=mode, system=system,
-            status=ApplicationStatus.SUBMITTED,
-            title=f"Routing bench {i + 1}: fine-tuning a model", abstract="Bench data.",
-            ai_domain=domains[i % len(domains)], workload="fine_tuning",
-            gpu_hours=1_000 + i % 40_000, start_date=(now + timedelta(days=30)).date(),
-            duration_months=3, personal_data=False, ai_act_risk="minimal",
-            submitted_at=now, expected_decision_by=due,
-        )
-        for i in range(count)
-    ]  # fmt: skip
-    with transaction.atomic():
-        created = Application.objects.bulk_create(backlog, batch_size=1_000)
-    ids = [a.pk for a in created]
-    return min(ids), max(ids)
-
-
-def delete_backlog() -> int:
-    """Delete the applications of the routing bench (with their assignments, emails, events)."""
-    from django.db import connection, transaction
-
-    tables = [
-        # (table, column naming the application) in dependency order
-        ("access_requests_review", "assignment_id IN (SELECT id FROM access_requests_assignment"
-         " WHERE application_id IN (SELECT id FROM bench_apps))"),
-        ("access_requests_assignment", "application_id IN (SELECT id FROM bench_apps)"),
-        ("access_requests_notification", "application_id IN (SELECT id FROM bench_apps)"),
-        ("access_requests_routingrecord", "application_id IN (SELECT id FROM bench_apps)"),
-        ("access_requests_applicationevent", "application_id IN (SELECT id FROM bench_apps)"),
-        ("access_requests_teammember", "application_id IN (SELECT id FROM bench_apps)"),
-        ("access_requests_application", "id IN (SELECT id FROM bench_apps)"),
-    ]  # fmt: skip
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TEMP TABLE bench_apps ON COMMIT DROP AS SELECT a.id FROM "
-            "access_requests_application a JOIN accounts_user u ON u.id = a.applicant_id "
-            "WHERE u.email LIKE %s",
-            [f"%@{APPLICANT_DOMAIN}"],
-        )
-        cursor.execute("SELECT count(*) FROM bench_apps")
-        (deleted,) = cursor.fetchone()
-        for table, condition in tables:
-            cursor.execute(f"DELETE FROM {table} WHERE {condition}")
-    return deleted
-
-
-def enqueue(first_id: int, last_id: int) -> int:
-    """route_application for each application of the backlog, as application_submit does."""
-    from access_requests.tasks import route_application
-    from portal.celery import app
-
-    sent = 0
-    with app.producer_or_acquire() as producer:
-        for pk in range(first_id, last_id + 1):
-            route_application.apply_async((pk,), producer=producer)
-            sent += 1
-    return sent
-
-
-def progress(first_id: int, last_id: int) -> dict[str, int]:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FILTER (WHERE status = 'submitted'), "
-            "count(*) FILTER (WHERE status = 'under_review'), "
-            "count(*) FILTER (WHERE status = 'needs_attention') "
-            "FROM access_requests_application WHERE id BETWEEN %s AND %s",
-            [first_id, last_id],
-        )
-        submitted, under_review, needs_attention = cursor.fetchone()
-        cursor.execute(
-            "SELECT count(*), count(sent_at) FROM access_requests_notification "
-            "WHERE application_id BETWEEN %s AND %s",
-            [first_id, last_id],
-        )
-        emails, sent = cursor.fetchone()
-    return {
-        "submitted": submitted,
-        "under_review": under_review,
-        "needs_attention": needs_attention,
-        "emails": emails,
-        "emails_sent": sent,
-    }
-
-
-def checks(first_id: int, last_id: int) -> dict:
-    """What must hold after routing, over the whole database (the backlog and anything else)."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM (SELECT application_id, reviewer_id "
-            "FROM access_requests_assignment GROUP BY application_id, reviewer_id "
-            "HAVING count(*) > 1) AS d"
-        )
-        (duplicates,) = cursor.fetchone()
-        cursor.execute(
-            "SELECT count(DISTINCT s.application_id) FROM (SELECT a.application_id "
-            "FROM access_requests_assignment a "
-            "JOIN access_requests_application ap ON ap.id = a.application_id "
-            "JOIN access_requests_accessmode m ON m.id = ap.access_mode_id "
-            "WHERE a.status IN ('pending', 'accepted') "
-            "GROUP BY a.application_id, a.kind, m.technical_reviews, m.scientific_reviews "
-            "HAVING count(*) > CASE a.kind WHEN 'technical' THEN m.technical_reviews "
-            "ELSE m.scientific_reviews END) AS s"
-        )
-        (over_staffed,) = cursor.fetchone()
-        cursor.execute(
-            "SELECT count(*) FROM (SELECT application_id FROM access_requests_routingrecord "
-            "WHERE application_id BETWEEN %s AND %s GROUP BY application_id "
-            "HAVING count(*) > 1) AS r",
-            [first_id, last_id],
-        )
-        (routed_twice,) = cursor.fetchone()
-        cursor.execute(
-            "SELECT count(*), min(created_at), max(created_at) FROM access_requests_routingrecord "
-            "WHERE application_id BETWEEN %s AND %s",
-            [first_id, last_id],
-        )
-        records, first_record, last_record = cursor.fetchone()
-        cursor.execute(
-            "SELECT count(*) FROM access_requests_assignment "
-            "WHERE application_id BETWEEN %s AND %s",
-            [first_id, last_id],
-        )
-        (assignments,) = cursor.fetchone()
-        cursor.execute(
-            "SELECT u.email, count(*) FROM access_requests_assignment a "
-            "JOIN accounts_user u ON u.id = a.reviewer_id "
-            "WHERE a.application_id BETWEEN %s AND %s GROUP BY u.email",
-            [first_id, last_id],
-        )
-        per_reviewer = sorted(n for _, n in cursor.fetchall())
-    span = (last_record - first_record).total_seconds() if records > 1 else None
-    return {
-        "duplicate_assignments": duplicates,
-        "over_staffed_applications": over_staffed,
-        "applications_routed_twice": routed_twice,
-        "routing_records": records,
-        "routing_records_span_s": round(span, 2) if span else None,
-        "assignments": assignments,
-        "assignments_per_reviewer_min_max": [per_reviewer[0], per_reviewer[-1]]
-        if per_reviewer
-        else None,
-    }
-
-
-# --- The worker ----------------------------------------------------------------------------------
-
-
-class Worker:
-    """One Celery worker in its own process group, stopped (the whole group) by stop()."""
-
-    def __init__(self, env: dict[str, str], log_path: Path, pool: str, concurrency: int) -> None:
-        self.env, self.log_path, self.pool = env, log_path, pool
-        self.concurrency = 1 if pool == "solo" else concurrency
-        self.process: subprocess.Popen[bytes] | None = None
-        self._log = None
-
-    def start(self, timeout: float = 60) -> float:
-        """Start and wait for "ready"; returns the start-up time in seconds."""
-        command = [
-            venv_tool("celery"), "-A", "portal", "worker", f"--pool={self.pool}",
-            f"--concurrency={self.concurrency}", "--loglevel=INFO",
-            "--hostname=routing-bench@%h",
-            "--without-mingle", "--without-gossip",
-        ]  # fmt: skip
-        started = time.monotonic()
-        self._log = self.log_path.open("wb")
-        self.process = subprocess.Popen(
-            command, cwd=ROOT, env=self.env, stdin=subprocess.DEVNULL, stdout=self._log,
-            stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-        while time.monotonic() - started < timeout:
-            if self.process.poll() is not None:
-                raise BenchError(f"the worker exited ({self.process.returncode}):\n{self.tail()}")
-            if " ready." in self.log_path.read_text(errors="replace"):
-                return time.monotonic() - started
-            time.sleep(0.05)
-        raise BenchError(f"the worker was not ready within {timeout:.0f} s:\n{self.tail()}")
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def tail(self, chars: int = 3000) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-chars:]
-        except OSError:
-            return "(no log)"
-
-    def peak_memory_mib(self) -> float | None:
-        """The largest peak resident memory (VmHWM) among the worker's processes, in MiB."""
-        if self.process is None:
-            return None
-        pids = [self.process.pid]
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        if children.exists():
-            pids += [int(pid) for pid in children.read_text().split()]
-        peaks = []
-        for pid in pids:
-            try:
-                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                    if line.startswith("VmHWM:"):
-                        peaks.append(int(line.split()[1]) / 1024)
-            except OSError:
-                continue
-        return round(max(peaks), 1) if peaks else None
-
-    def stop(self) -> None:
-        process, self.process = self.process, None
-        if process is not None and process.poll() is None:
-            try:
-                os.killpg(process.pid, signal.SIGTERM)  # warm shutdown: the running task ends
-                process.wait(timeout=15)
-            except ProcessLookupError:
-                pass
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-
-
-def flush_broker(url: str) -> None:
-    import redis
-
-    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
-    try:
-        client.flushdb()  # this database only
-    finally:
-        client.close()
+    return data
 
 
 # --- The benchmark -------------------------------------------------------------------------------
 
 
-def measure(args: argparse.Namespace, worker: Worker, first_id: int, last_id: int) -> dict:
+def measure(args: argparse.Namespace, worker: Worker, data, first_id: int, last_id: int) -> dict:
     startup = worker.start()
     print(
         f"Worker ready in {startup:.1f} s ({args.pool}, concurrency {args.concurrency}); routing",
@@ -413,9 +90,9 @@ def measure(args: argparse.Namespace, worker: Worker, first_id: int, last_id: in
     routed_at = emails_at = None
     sent_when_routed = 0
     last_report = ready
-    state = progress(first_id, last_id)
+    state = data.routing_progress(first_id, last_id)
     while time.monotonic() < deadline:
-        state = progress(first_id, last_id)
+        state = data.routing_progress(first_id, last_id)
         now = time.monotonic()
         if routed_at is None and state["submitted"] == 0:
             routed_at = now
@@ -429,7 +106,7 @@ def measure(args: argparse.Namespace, worker: Worker, first_id: int, last_id: in
             emails_at = now
             break
         if not worker.alive():
-            raise BenchError(f"the worker died:\n{worker.tail()}")
+            raise BenchError(f"the worker died:\n{worker.log_tail()}")
         if now - last_report >= 10:
             last_report = now
             print(
@@ -593,32 +270,42 @@ def main(argv: list[str] | None = None) -> int:
             manage(env, "ensure_database", timeout=30)
             manage(env, "migrate", "--noinput", timeout=120)
             manage(env, "load_reference_data", timeout=60)
-            setup_django(env)
-            lock_database()
+            data = setup_django(env)
+            if not data.routing_lock():
+                raise BenchError(
+                    "another routing benchmark runs on this database (advisory lock held): "
+                    "wait for it."
+                )
             django_ready = True
-            flush_broker(args.broker_url)
-            removed = delete_backlog()
+            flush_redis_db(args.broker_url)
+            removed = data.routing_delete_backlog()
             if removed:
                 print(f"Deleted {removed:,} applications of an earlier run", flush=True)
             clock = time.monotonic()
-            first_id, last_id = prepare_data(args.count, args.reviewers)
+            first_id, last_id = data.routing_prepare(args.count, args.reviewers)
             print(
                 f"Backlog of {args.count:,} submitted applications written in "
                 f"{time.monotonic() - clock:.1f} s",
                 flush=True,
             )
             clock = time.monotonic()
-            enqueue(first_id, last_id)
+            data.routing_enqueue(first_id, last_id)
             enqueue_s = time.monotonic() - clock
             print(f"{args.count:,} route_application tasks enqueued in {enqueue_s:.1f} s")
 
-            worker = Worker(env, Path(tmp) / "worker.log", args.pool, args.concurrency)
-            result = measure(args, worker, first_id, last_id)
+            worker = Worker(
+                env,
+                Path(tmp) / "worker.log",
+                pool=args.pool,
+                concurrency=args.concurrency,
+                hostname="routing-bench@%h",
+            )
+            result = measure(args, worker, data, first_id, last_id)
             result["enqueue_s"] = round(enqueue_s, 2)
-            worker_log = worker.tail()
+            worker_log = worker.log_tail()
             result["worker_peak_mib"] = worker.peak_memory_mib()
             worker.stop()
-            check = checks(first_id, last_id)
+            check = data.routing_checks(first_id, last_id)
     except BenchError as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 1
@@ -629,12 +316,12 @@ def main(argv: list[str] | None = None) -> int:
         if worker is not None:
             worker.stop()
         try:
-            flush_broker(args.broker_url)
+            flush_redis_db(args.broker_url)
         except Exception as exc:
             print(f"bench: could not flush {args.broker_url}: {exc}", file=sys.stderr)
         if django_ready and not args.keep:
             try:
-                delete_backlog()
+                data.routing_delete_backlog()
             except Exception as exc:
                 print(f"bench: could not delete the backlog: {exc}", file=sys.stderr)
 

@@ -1,23 +1,29 @@
-"""Load benchmark of the portal: `make bench` (or `.venv/bin/python bench/run.py --help`).
+"""Page bench of the portal: `make bench` (or `.venv/bin/python bench/run.py --help`).
 
 Serves the portal as in production (gunicorn, 2 sync workers, DEBUG off, PostgreSQL with the
-connection pool, the catalogue cache in Redis) on a free port of 127.0.0.1, then measures each page
-with wrk against a baseline: /bench/baseline/, a constant response through the full middleware
-stack. Page and baseline runs alternate (B P1 B P2 ... B P1 B ...), and each page is compared with
-the baseline runs right before and after it, so drift of the machine affects both alike. Absolute
-req/s differ between machines; the ratio to the baseline is the figure to compare.
+connection pool, the catalogue cache and the sessions in Redis) on a free port of 127.0.0.1, and
+measures each page with wrk against a baseline: /bench/baseline/, a constant response through
+the full middleware stack. Page and baseline runs alternate (B P1 B P2 ... B P1 B ...), and each
+page is compared with the baseline runs right before and after it, so drift of the machine
+affects both alike. Absolute req/s differ between machines; the ratio to the baseline is the
+figure to compare.
 
-Prints a table and writes bench/results/latest.json. Exit status: 0 when every page meets its
-target, 2 when one is below its target or answered errors, 1 when the benchmark could not run.
-Only 127.0.0.1 is contacted; gunicorn is stopped at the end, also on error or Ctrl-C.
+The signed-in lists (an applicant's dashboard and API list, a reviewer's desk and API list, an
+approver's site list) are rendered for every request (there is no per-user cache), and are
+measured at each `--size`: 1,000 and 100,000 applications in the database by default, each size
+in its own database (portal_bench_1k, portal_bench_100k), filled by bench/data.py (top-up: a
+second run adds nothing). The measured people see the same rows at both sizes; the rest of the
+applications belong to other applicants at other sites. The public catalogue pages are measured
+once, at the first size (their answers come from the cache, whatever the size).
 
-The signed-in pages (an applicant's dashboard and API list, a reviewer's desk and API list) use
-bench data made by bench/page_data.py before measuring: a session cookie for the HTML pages and an
-API token for the API (see bench/README.md).
+Targets: signed-in lists >= 10 % of the baseline at every size, with the same number of SQL
+queries at every size (counted in-process by bench/data.py); public catalogue pages >= 70 %.
+Prints a table, the peak memory (VmHWM) of every gunicorn process and of wrk, and writes
+bench/results/latest.json. Exit status: 0 when every target is met, 2 when one is missed (or a
+page answered errors), 1 when the benchmark could not run, 130 when interrupted. Only 127.0.0.1
+is contacted; gunicorn is stopped at the end, also on error or Ctrl-C.
 
-To measure another page, add a `Page` to PAGES. Pages that need a signed-in user can pass request
-headers (a session cookie) through `Page.headers`, or compute them once the server runs with
-`Page.prepare` (see bench/README.md).
+This file imports nothing of the portal: it talks HTTP, and bench/data.py does the rest.
 """
 
 from __future__ import annotations
@@ -27,37 +33,43 @@ import json
 import os
 import platform
 import re
-import secrets
-import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = ROOT / ".venv" / "bin"
-RESULTS_FILE = ROOT / "bench" / "results" / "latest.json"
+from common import (
+    CACHE_URL,
+    DEFAULT_DATABASE_URL,
+    GUNICORN_WORKERS,
+    RESULTS_DIR,
+    BenchError,
+    Server,
+    bench_environment,
+    check_postgres_and_redis,
+    database_name,
+    database_url_with_suffix,
+    fetch,
+    find_wrk,
+    git_commit,
+    machine_is_busy,
+    prepare_database,
+    run_data,
+    run_measured,
+    stop_on_signals,
+)
 
-HOST = "127.0.0.1"
-LOOPBACK_NAMES = {"127.0.0.1", "localhost"}
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_bench"
-CACHE_URL = "redis://127.0.0.1:6379/2"
-GUNICORN_WORKERS = 2
+RESULTS_FILE = RESULTS_DIR / "latest.json"
 BASELINE_PATH = "/bench/baseline/"
-# Measuring time (runs and warm-up) the options may plan; setup comes on top (about 20 s): the
-# whole run stays under four minutes.
-MAX_MEASURING_SECONDS = 210
-PAGE_DATA_SCRIPT = ROOT / "bench" / "page_data.py"
+DEFAULT_SIZES = (1_000, 100_000)
+SIGNED_IN_TARGET = 10.0
+PUBLIC_TARGET = 70.0
+# Measuring time (wrk runs and warm-ups) the options may plan; setup and a first fill of the
+# 100,000 come on top (about 1 minute each size, 2 the first time).
+MAX_MEASURING_SECONDS = 420
 
 
 @dataclass(frozen=True)
@@ -66,278 +78,57 @@ class Page:
 
     path: str
     label: str
-    # Minimum req/s as a percentage of the baseline; None: measured, no target.
-    target_pct: float | None = 50.0
-    # Extra request headers sent by wrk and by the pre-flight check (e.g. {"Cookie": "..."}).
-    headers: dict[str, str] = field(default_factory=dict)
-    # Called once the server answers, with its base URL and environment; returns more headers
-    # (e.g. a session cookie for an authenticated page).
-    prepare: Callable[[str, dict[str, str]], dict[str, str]] | None = None
+    target_pct: float | None
+    # Who asks: a bench person of bench/data.py ("applicant", "reviewer", "approver") and the
+    # header that signs them in ("Cookie": a session, "Authorization": an API token), or None.
+    user: str | None = None
+    header: str = ""
 
+    @property
+    def signed_in(self) -> bool:
+        return self.user is not None
 
-# --- Signed-in pages ------------------------------------------------------------------------------
-
-# What bench/page_data.py printed: request headers per bench user, and the sizes of the bench data.
-_PAGE_DATA: dict[str, dict] = {}
-
-
-def page_data(env: dict[str, str]) -> dict[str, dict]:
-    """Create the bench users and their data (idempotent) once per run; their headers."""
-    if not _PAGE_DATA:
-        result = subprocess.run(
-            [venv_tool("python"), str(PAGE_DATA_SCRIPT)],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
-        lines = result.stdout.strip().splitlines()
-        if result.returncode != 0 or not lines:
-            raise BenchError(
-                f"bench/page_data.py failed ({result.returncode}):\n"
-                f"{(result.stdout + result.stderr).strip()[-3000:]}"
-            )
-        _PAGE_DATA.update(json.loads(lines[-1]))
-    return _PAGE_DATA
-
-
-def signed_in(user: str, header: str) -> Callable[[str, dict[str, str]], dict[str, str]]:
-    """A `Page.prepare` sending one bench user's `Cookie` (session) or `Authorization` (token)."""
-
-    def prepare(base_url: str, env: dict[str, str]) -> dict[str, str]:
-        return {header: page_data(env)[user][header]}
-
-    return prepare
-
-
-SIGNED_IN_TARGET = 20.0
 
 PAGES: list[Page] = [
-    Page("/", "home page (public catalogue)"),
-    Page("/factories/", "factory list (public catalogue)"),
-    Page("/factories/lumi-aif/", "factory detail (public catalogue)"),
-    Page("/api/v1/factories/", "API factory list (public catalogue)"),
-    Page(
-        "/applications/",
-        "applicant dashboard, 50 applications (session)",
-        SIGNED_IN_TARGET,
-        prepare=signed_in("applicant", "Cookie"),
-    ),
-    Page(
-        "/review/",
-        "reviewer desk, 50 open assignments (session, TOTP set up)",
-        SIGNED_IN_TARGET,
-        prepare=signed_in("reviewer", "Cookie"),
-    ),
-    Page(
-        "/api/v1/applications/",
-        "API applications of the applicant, first page (token)",
-        SIGNED_IN_TARGET,
-        prepare=signed_in("applicant", "Authorization"),
-    ),
-    Page(
-        "/api/v1/assignments/",
-        "API assignments of the reviewer, first page (token)",
-        SIGNED_IN_TARGET,
-        prepare=signed_in("reviewer", "Authorization"),
-    ),
-]
+    Page("/", "home page (public catalogue)", PUBLIC_TARGET),
+    Page("/factories/", "factory list (public catalogue)", PUBLIC_TARGET),
+    Page("/factories/lumi-aif/", "factory detail (public catalogue)", PUBLIC_TARGET),
+    Page("/api/v1/factories/", "API factory list (public catalogue)", PUBLIC_TARGET),
+    Page("/applications/", "applicant dashboard (session)", SIGNED_IN_TARGET,
+         "applicant", "Cookie"),
+    Page("/review/", "reviewer desk (session, TOTP set up)", SIGNED_IN_TARGET,
+         "reviewer", "Cookie"),
+    Page("/review/site/", "approver's site list (session, TOTP set up)", SIGNED_IN_TARGET,
+         "approver", "Cookie"),
+    Page("/api/v1/applications/", "API applications of the applicant (token)", SIGNED_IN_TARGET,
+         "applicant", "Authorization"),
+    Page("/api/v1/assignments/", "API assignments of the reviewer (token)", SIGNED_IN_TARGET,
+         "reviewer", "Authorization"),
+]  # fmt: skip
 PAGE_GROUPS = {
     "all": lambda page: True,
-    "public": lambda page: page.prepare is None,
-    "signed-in": lambda page: page.prepare is not None,
+    "public": lambda page: not page.signed_in,
+    "signed-in": lambda page: page.signed_in,
 }
 
 
 @dataclass
 class Run:
     path: str
-    kind: str  # "baseline" or "page"
+    kind: str  # "baseline", "page" or "warmup"
     rps: float
     requests: int
     non_2xx_3xx: int
     socket_errors: dict[str, int]
     latency_avg: str
+    wrk_peak_mib: float
 
 
-class BenchError(Exception):
-    """The benchmark cannot run; the message says why and what to do."""
-
-
-# --- Setup ----------------------------------------------------------------------------------------
-
-
-def find_wrk() -> str:
-    wrk = shutil.which("wrk") or ("/usr/bin/wrk" if Path("/usr/bin/wrk").exists() else None)
-    if not wrk:
-        raise BenchError(
-            "wrk is not installed. On Debian/Ubuntu: `sudo apt-get install -y wrk` "
-            "(https://github.com/wg/wrk for other systems)."
-        )
-    return wrk
-
-
-def venv_tool(name: str) -> str:
-    candidate = VENV_BIN / name
-    if candidate.exists():
-        return str(candidate)
-    found = shutil.which(name)
-    if not found:
-        raise BenchError(f"{name} not found in {VENV_BIN}: run `make venv` first.")
-    return found
-
-
-def check_loopback(url: str, what: str) -> tuple[str, int]:
-    parts = urlsplit(url)
-    if parts.hostname not in LOOPBACK_NAMES:
-        raise BenchError(f"{what} {url!r} is not on 127.0.0.1: the benchmark only talks to it.")
-    return HOST, parts.port or {"redis": 6379}.get(parts.scheme, 5432)
-
-
-def check_service(host: str, port: int, name: str, hint: str) -> None:
-    try:
-        with socket.create_connection((host, port), timeout=2):
-            return
-    except OSError as exc:
-        raise BenchError(f"{name} does not answer on {host}:{port} ({exc}). {hint}") from exc
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def bench_environment(database_url: str, static_root: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    overrides = {
-        "DJANGO_SETTINGS_MODULE": "portal.settings",
-        "DATABASE_URL": database_url,
-        "CACHE_URL": CACHE_URL,
-        "PORTAL_BENCH": "true",
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_SECURE_SSL_REDIRECT": "false",
-        "DJANGO_STATIC_ROOT": str(static_root),
-        "DJANGO_LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
-    }
-    # settings.env_str() prefers <NAME>_FILE: drop those so the values above are the ones used.
-    for name in overrides:
-        env.pop(f"{name}_FILE", None)
-    # No broker: tasks (none on these pages) run in-process. Not the test settings either.
-    for name in ("CELERY_BROKER_URL", "CELERY_BROKER_URL_FILE", "DJANGO_TESTING"):
-        env.pop(name, None)
-    env.update(overrides)
-    return env
-
-
-def manage(env: dict[str, str], *args: str, timeout: float = 60) -> None:
-    command = [venv_tool("python"), str(ROOT / "manage.py"), *args]
-    result = subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
-    if result.returncode != 0:
-        raise BenchError(
-            f"`manage.py {' '.join(args)}` failed ({result.returncode}):\n"
-            f"{(result.stdout + result.stderr).strip()[-3000:]}"
-        )
-
-
-# --- Server ---------------------------------------------------------------------------------------
-
-
-def _gunicorn_has_control_socket() -> bool:
-    """gunicorn >= 24 opens a control socket by default; older versions lack the option."""
-    result = subprocess.run(
-        [venv_tool("gunicorn"), "--help"], capture_output=True, text=True, timeout=30, check=False
-    )
-    return "--no-control-socket" in result.stdout
-
-
-class Server:
-    """gunicorn in its own process group, stopped (the whole group) by stop()."""
-
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
-        self.env = env
-        self.log_path = log_path
-        self.port = free_port()
-        self.base_url = f"http://{HOST}:{self.port}"
-        self.process: subprocess.Popen[bytes] | None = None
-        self._log = None
-
-    def start(self, timeout: float = 30) -> None:
-        command = [
-            venv_tool("gunicorn"),
-            "portal.wsgi",
-            f"--workers={GUNICORN_WORKERS}",
-            "--worker-class=sync",
-            f"--bind={HOST}:{self.port}",
-            "--log-level=warning",
-            "--graceful-timeout=5",
-        ]
-        if _gunicorn_has_control_socket():
-            command.append("--no-control-socket")  # else it opens ~/.gunicorn/gunicorn.ctl
-        self._log = self.log_path.open("wb")
-        self.process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: Ctrl-C reaches us, and we stop it
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise BenchError(f"gunicorn exited ({self.process.returncode}):\n{self.log_tail()}")
-            try:
-                status, _, _ = fetch(self.base_url + "/healthz")
-                if status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise BenchError(
-            f"gunicorn did not answer /healthz within {timeout:.0f} s:\n{self.log_tail()}"
-        )
-
-    def log_tail(self, chars: int = 3000) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-chars:]
-        except OSError:
-            return "(no log)"
-
-    def stop(self) -> None:
-        process, self.process = self.process, None
-        if process is not None and process.poll() is None:
-            try:
-                os.killpg(process.pid, signal.SIGTERM)
-                process.wait(timeout=10)
-            except ProcessLookupError:
-                pass
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None  # a redirect is an answer to report, not to follow
-
-
-_OPENER = urllib.request.build_opener(_NoRedirect, urllib.request.ProxyHandler({}))
-
-
-def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-    request = urllib.request.Request(url, headers=headers or {})
-    try:
-        with _OPENER.open(request, timeout=5) as response:
-            return response.status, dict(response.headers.items()), response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, dict(exc.headers.items()), exc.read()
+def size_suffix(size: int) -> str:
+    """The database of each size: portal_bench_1k, portal_bench_100k, portal_bench_2500, …"""
+    if size % 1_000 == 0:
+        return f"_{size // 1_000}k"
+    return f"_{size}"
 
 
 # --- wrk ------------------------------------------------------------------------------------------
@@ -350,29 +141,20 @@ _LATENCY = re.compile(r"Latency\s+(\S+)")
 
 
 def wrk_run(
-    wrk: str,
-    url: str,
-    *,
-    duration: int,
-    threads: int,
-    connections: int,
-    headers: dict[str, str],
+    wrk: str, url: str, *, duration: int, threads: int, connections: int, headers: dict[str, str]
 ) -> dict:
     command = [wrk, f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout=5s"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     command.append(url)
-    result = subprocess.run(
-        command, capture_output=True, text=True, timeout=duration + 20, check=False
-    )
-    out = result.stdout
+    status, out, use = run_measured(command, timeout=duration + 20)
     rps = _RPS.search(out)
-    if result.returncode != 0 or not rps:
-        raise BenchError(f"wrk failed on {url} ({result.returncode}):\n{out}{result.stderr}")
+    if status != 0 or not rps:
+        raise BenchError(f"wrk failed on {url} ({status}):\n{out}")
     socket_errors = _SOCKET.search(out)
     return {
         "rps": float(rps.group(1)),
-        "requests": int(_REQUESTS.search(out).group(1)) if _REQUESTS.search(out) else 0,
+        "requests": int(m.group(1)) if (m := _REQUESTS.search(out)) else 0,
         "non_2xx_3xx": int(m.group(1)) if (m := _NON_2XX.search(out)) else 0,
         "socket_errors": dict(
             zip(
@@ -382,10 +164,22 @@ def wrk_run(
             )
         ),
         "latency_avg": m.group(1) if (m := _LATENCY.search(out)) else "?",
+        "wrk_peak_mib": use["peak_mib"],
     }
 
 
 # --- Benchmark ------------------------------------------------------------------------------------
+
+
+def rows_shown(content_type: str, body: bytes) -> int | None:
+    """Rows of the list: API `results`, or the HTML table's row headers."""
+    if "json" in content_type:
+        try:
+            data = json.loads(body)
+        except ValueError:
+            return None
+        return len(data["results"]) if isinstance(data, dict) and "results" in data else None
+    return body.count(b'<th scope="row"')
 
 
 def preflight(base_url: str, path: str, headers: dict[str, str]) -> dict:
@@ -396,57 +190,54 @@ def preflight(base_url: str, path: str, headers: dict[str, str]) -> dict:
             f"{path} answered {status}, not 200:\n{body[:500].decode(errors='replace')}"
         )
     lowered = {k.lower(): v for k, v in response_headers.items()}
+    content_type = lowered.get("content-type", "")
     return {
         "bytes": len(body),
-        "content_type": lowered.get("content-type", ""),
+        "content_type": content_type,
+        "rows": rows_shown(content_type, body),
         "sets_cookie": "set-cookie" in lowered,
     }
 
 
-def plan_seconds(pages: int, rounds: int, duration: int, warmup: int) -> int:
-    measuring = (rounds * pages + rounds * pages + 1) * duration
-    return measuring + (pages + 1) * warmup
+def plan_seconds(page_runs: int, rounds: int, duration: int, warmup: int, sizes: int) -> int:
+    """`page_runs`: pages measured, summed over the sizes."""
+    measuring = (2 * rounds * page_runs + sizes) * duration
+    return measuring + (page_runs + sizes) * warmup
 
 
-def measure(args: argparse.Namespace, wrk: str, server: Server, pages: list[Page]) -> dict:
-    headers = {}
-    for page in pages:
-        extra = dict(page.headers)
-        if page.prepare is not None:
-            extra |= page.prepare(server.base_url, server.env)
-        headers[page.path] = extra
-
+def measure_size(
+    args: argparse.Namespace, wrk: str, server: Server, pages: list[Page], users: dict
+) -> dict:
+    """Every page of one size, alternating with the baseline."""
+    headers = {p.path: ({p.header: users[p.user][p.header]} if p.signed_in else {}) for p in pages}
     checks = {BASELINE_PATH: preflight(server.base_url, BASELINE_PATH, {})}
     for page in pages:
         checks[page.path] = preflight(server.base_url, page.path, headers[page.path])
 
     def run(path: str, kind: str, duration: int) -> Run:
         figures = wrk_run(
-            wrk,
-            server.base_url + path,
-            duration=duration,
-            threads=args.threads,
-            connections=args.connections,
-            headers=headers.get(path, {}),
-        )
+            wrk, server.base_url + path, duration=duration, threads=args.threads,
+            connections=args.connections, headers=headers.get(path, {}),
+        )  # fmt: skip
         return Run(path=path, kind=kind, **figures)
 
+    warmups = []
     if args.warmup:
-        print(f"Warm-up: {args.warmup} s per path", flush=True)
+        print(f"  warm-up: {args.warmup} s per path", flush=True)
         for path in [BASELINE_PATH, *headers]:
-            run(path, "warmup", args.warmup)
+            warmups.append(run(path, "warmup", args.warmup))
 
     # B P1 B P2 ... Pn B P1 B ...: every page run has a baseline run on each side.
     sequence: list[Run] = []
     for round_no in range(1, args.rounds + 1):
-        print(f"Round {round_no}/{args.rounds}", flush=True)
+        print(f"  round {round_no}/{args.rounds}", flush=True)
         for page in pages:
             if not sequence:
                 sequence.append(run(BASELINE_PATH, "baseline", args.duration))
             sequence.append(run(page.path, "page", args.duration))
             sequence.append(run(BASELINE_PATH, "baseline", args.duration))
             print(
-                f"  {page.path:<28} {sequence[-2].rps:9.1f} req/s   "
+                f"    {page.path:<24} {sequence[-2].rps:9.1f} req/s   "
                 f"(baseline {sequence[-3].rps:.1f} / {sequence[-1].rps:.1f})",
                 flush=True,
             )
@@ -460,24 +251,17 @@ def measure(args: argparse.Namespace, wrk: str, server: Server, pages: list[Page
                 adjacent += [sequence[index - 1], sequence[index + 1]]
         rps = statistics.median(r.rps for r in page_runs)
         baseline = statistics.median(r.rps for r in adjacent)
-        ratio = 100 * rps / baseline if baseline else 0.0
-        errors = sum(r.non_2xx_3xx for r in page_runs)
-        if errors:
-            result = "ERROR"
-        elif page.target_pct is None:
-            result = "-"
-        else:
-            result = "PASS" if ratio >= page.target_pct else "BELOW"
         rows.append(
             {
                 "path": page.path,
                 "label": page.label,
+                "signed_in": page.signed_in,
                 "rps_median": round(rps, 1),
                 "baseline_rps_median": round(baseline, 1),
-                "ratio_pct": round(ratio, 1),
+                "ratio_pct": round(100 * rps / baseline if baseline else 0.0, 1),
                 "target_pct": page.target_pct,
-                "result": result,
-                "non_2xx_3xx": errors,
+                "non_2xx_3xx": sum(r.non_2xx_3xx for r in page_runs),
+                "socket_errors": sum(sum(r.socket_errors.values()) for r in page_runs),
                 "rps_runs": [r.rps for r in page_runs],
                 "baseline_rps_runs": [r.rps for r in adjacent],
                 "response": checks[page.path],
@@ -492,187 +276,231 @@ def measure(args: argparse.Namespace, wrk: str, server: Server, pages: list[Page
             "non_2xx_3xx": sum(r.non_2xx_3xx for r in baselines),
         },
         "pages": rows,
+        "wrk_peak_mib": max(r.wrk_peak_mib for r in [*sequence, *warmups]),
         "runs": [asdict(r) for r in sequence],
     }
 
 
-def print_table(results: dict) -> None:
-    header = f"{'path':<26} {'req/s':>9} {'baseline req/s':>15} {'ratio':>8} {'target':>8}  result"
+def bench_size(args: argparse.Namespace, wrk: str, size: int, pages: list[Page], tmp: Path) -> dict:
+    database_url = database_url_with_suffix(args.database_url, size_suffix(size))
+    env = bench_environment(database_url, tmp / "static")
+    print(f"Size {size:,}: database {database_name(database_url)}", flush=True)
+    clock = time.monotonic()
+    prepare_database(env)
+    probes = []
+    for page in pages:
+        probes += ["--probe", page.path, page.user or "anonymous", page.header or "Cookie"]
+    data = run_data(env, "pages", "--size", str(size), *probes)
+    print(
+        f"  data ready in {time.monotonic() - clock:.0f} s ({data['fill']['added']:,} "
+        f"applications added, {data['fill']['seconds']:.0f} s)",
+        flush=True,
+    )
+    server = Server(env, tmp / f"gunicorn-{size}.log")
+    try:
+        server.start()
+        print(f"  gunicorn on {server.base_url}", flush=True)
+        result = measure_size(args, wrk, server, pages, data["users"])
+        result["gunicorn_peak"] = server.peaks()
+        log = server.log_tail()
+    finally:
+        server.stop()
+    for row in result["pages"]:
+        probe = data["probes"][row["path"]]
+        for name in ("queries", "queries_first", "request_ms", "sql_ms", "sql"):
+            row[name] = probe[name]
+    return {
+        "size": size,
+        "database": database_name(database_url),
+        "data": data["counts"],
+        "fill": data["fill"],
+        **result,
+        **({"server_log_tail": log} if log.strip() else {}),
+    }
+
+
+def judge(sizes: list[dict]) -> list[str]:
+    """Sets each row's result; returns what missed its target."""
+    failed = []
+    queries: dict[str, set[int]] = {}
+    for measured in sizes:
+        for row in measured["pages"]:
+            if row["signed_in"]:
+                queries.setdefault(row["path"], set()).add(row["queries"])
+    for measured in sizes:
+        for row in measured["pages"]:
+            if row["non_2xx_3xx"] or row["socket_errors"]:
+                row["result"] = "ERROR"
+            elif row["target_pct"] is None:
+                row["result"] = "-"
+            elif row["ratio_pct"] < row["target_pct"]:
+                row["result"] = "BELOW"
+            elif len(queries.get(row["path"], ())) > 1:
+                row["result"] = "QUERIES"  # a different number of queries at another size
+            else:
+                row["result"] = "PASS"
+            if row["result"] not in ("PASS", "-"):
+                failed.append(f"{row['path']} at {measured['size']:,} ({row['result']})")
+    return failed
+
+
+def print_tables(sizes: list[dict]) -> None:
+    header = (
+        f"{'size':>7}  {'path':<22} {'req/s':>8} {'baseline':>9} {'ratio':>8} {'target':>8} "
+        f"{'queries':>7} {'SQL ms':>6} {'ms':>5} {'rows':>5} {'KiB':>5}  result"
+    )
     print()
     print(header)
     print("-" * len(header))
-    base = results["baseline"]
-    print(f"{base['path']:<26} {base['rps_median']:>9.1f} {'':>15} {'100.0 %':>8} {'':>8}  -")
-    for row in results["pages"]:
-        target = f">= {row['target_pct']:g} %" if row["target_pct"] is not None else ""
+    for measured in sizes:
+        base = measured["baseline"]
+        print(f"{measured['size']:>7,}  {base['path']:<22} {base['rps_median']:>8.1f}")
+        for row in measured["pages"]:
+            target = f">= {row['target_pct']:g} %" if row["target_pct"] is not None else ""
+            rows = row["response"]["rows"]
+            print(
+                f"{measured['size']:>7,}  {row['path']:<22} {row['rps_median']:>8.1f} "
+                f"{row['baseline_rps_median']:>9.1f} {row['ratio_pct']:>6.1f} % {target:>8} "
+                f"{row['queries']:>7} {row['sql_ms']:>6.1f} {row['request_ms']:>5.1f} "
+                f"{rows if rows is not None else '-':>5} "
+                f"{row['response']['bytes'] / 1024:>5.1f}  {row['result']}"
+            )
+    print(
+        "queries, SQL ms, ms: one request of the page in-process (bench/data.py: "
+        "django.test.Client, the server's settings): its SQL queries, their time, the whole "
+        "request. rows: rows of the list shown; KiB: the answer's size."
+    )
+    print()
+    for measured in sizes:
+        counts = measured["data"]
         print(
-            f"{row['path']:<26} {row['rps_median']:>9.1f} {row['baseline_rps_median']:>15.1f} "
-            f"{row['ratio_pct']:>6.1f} % {target:>8}  {row['result']}"
+            f"{measured['size']:>7,}: {counts['applications_in_database']:,} applications, "
+            f"{counts['assignments_in_database']:,} assignments, "
+            f"{counts['events_in_database']:,} events, {counts['users_in_database']:,} users in "
+            f"{measured['database']}; the applicant has {counts['applicant_applications']}, "
+            f"the reviewer {counts['reviewer_open_assignments']} open assignments, the approver's "
+            f"site {counts['approver_site_applications']} non-draft applications."
         )
     print()
-
-
-def git_commit() -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
+    print("Peak memory (VmHWM; wrk: ru_maxrss of its largest run)")
+    for measured in sizes:
+        peak = measured.get("gunicorn_peak") or {}
+        workers = ", ".join(f"{m:.0f}" for m in peak.get("children_mib", [])) or "?"
+        print(
+            f"{measured['size']:>7,}: gunicorn master {peak.get('master_mib') or 0:.0f} MiB, "
+            f"workers {workers} MiB; wrk {measured['wrk_peak_mib']:.0f} MiB"
         )
-    except OSError:
-        return None
-    return out.stdout.strip() or None
+    print()
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--size", type=int, action="append", dest="sizes", metavar="N",
+        help="applications in the database (repeat for several; default 1000 and 100000)",
+    )  # fmt: skip
     parser.add_argument("--duration", type=int, default=4, help="seconds per wrk run [4]")
-    parser.add_argument("--rounds", type=int, default=3, help="runs per page [3]")
+    parser.add_argument("--rounds", type=int, default=2, help="runs per page [2]")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections [8]")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads [2]")
     parser.add_argument("--warmup", type=int, default=1, help="warm-up seconds per path [1]")
     parser.add_argument(
-        "--pages",
-        choices=sorted(PAGE_GROUPS),
-        default="all",
+        "--pages", choices=sorted(PAGE_GROUPS), default="all",
         help="which pages: the public (cached) ones, the signed-in ones, or all [all]",
-    )
+    )  # fmt: skip
     parser.add_argument(
         "--database-url",
         default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL),
-        help="PostgreSQL on 127.0.0.1 (env BENCH_DATABASE_URL) [%(default)s]",
+        help="PostgreSQL on 127.0.0.1 (env BENCH_DATABASE_URL); each size uses this name with "
+        "a suffix (_1k, _100k) [%(default)s]",
     )
     parser.add_argument(
         "--output", type=Path, default=RESULTS_FILE, help="JSON results [bench/results/latest.json]"
     )
     args = parser.parse_args(argv)
+    args.sizes = sorted(set(args.sizes or DEFAULT_SIZES))
+    if any(not 200 <= size <= 1_000_000 for size in args.sizes):
+        parser.error("--size must be between 200 and 1000000")
     if args.duration < 1 or args.rounds < 1 or args.warmup < 0:
         parser.error("--duration and --rounds must be at least 1, --warmup at least 0")
     if args.connections < args.threads or args.threads < 1:
         parser.error("--connections must be at least --threads (at least 1)")
-    args.page_list = [page for page in PAGES if PAGE_GROUPS[args.pages](page)]
-    planned = plan_seconds(len(args.page_list), args.rounds, args.duration, args.warmup)
+    chosen = [page for page in PAGES if PAGE_GROUPS[args.pages](page)]
+    # Signed-in lists at every size; the public pages (cache hits) at the first.
+    args.plan = [
+        (size, [p for p in chosen if p.signed_in or size == args.sizes[0]]) for size in args.sizes
+    ]
+    args.plan = [(size, pages) for size, pages in args.plan if pages]
+    page_runs = sum(len(pages) for _, pages in args.plan)
+    planned = plan_seconds(page_runs, args.rounds, args.duration, args.warmup, len(args.plan))
     if planned > MAX_MEASURING_SECONDS:
         parser.error(
-            f"{args.rounds} rounds of {args.duration} s for {len(args.page_list)} pages and the "
-            "baseline "
-            f"take {planned} s of measuring; keep it under {MAX_MEASURING_SECONDS} s "
+            f"{args.rounds} rounds of {args.duration} s for {page_runs} page runs and their "
+            f"baselines take {planned} s of measuring; keep it under {MAX_MEASURING_SECONDS} s "
             "(lower --duration or --rounds)."
         )
+    args.planned = planned
     return args
-
-
-def _raise_on_signal(signum, frame) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
-def stop_on_signals() -> None:
-    """SIGTERM and SIGHUP stop the bench as Ctrl-C does: servers and workers are stopped."""
-    signal.signal(signal.SIGTERM, _raise_on_signal)
-    signal.signal(signal.SIGHUP, _raise_on_signal)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     stop_on_signals()
-    server: Server | None = None
     started = time.monotonic()
+    load = os.getloadavg()
     try:
         wrk = find_wrk()
-        db_host, db_port = check_loopback(args.database_url, "The database URL")
-        redis_host, redis_port = check_loopback(CACHE_URL, "CACHE_URL")
-        check_service(
-            db_host,
-            db_port,
-            "PostgreSQL",
-            "Start it, e.g. `pg_ctlcluster 15 main start` (see .ci/run).",
-        )
-        check_service(
-            redis_host,
-            redis_port,
-            "Redis",
-            "Start it, e.g. `redis-server --daemonize yes --bind 127.0.0.1 --save ''`.",
-        )
-        pages = args.page_list
-        planned = plan_seconds(len(pages), args.rounds, args.duration, args.warmup)
-        load = os.getloadavg()[0]
-        if load > 0.5 * (os.cpu_count() or 1):
-            print(
-                f"Note: the machine is busy (load {load:.1f} on {os.cpu_count()} CPUs): absolute "
-                "figures will be low and noisy; the ratios are still comparable.",
-                flush=True,
-            )
+        check_postgres_and_redis(args.database_url, CACHE_URL)
+        if note := machine_is_busy():
+            print(note, flush=True)
         print(
-            f"Benchmark: {len(pages)} pages x {args.rounds} rounds x {args.duration} s, "
-            f"wrk -t{args.threads} -c{args.connections}, gunicorn {GUNICORN_WORKERS} sync "
-            f"workers; about {planned + 15} s.",
+            f"Page bench: sizes {', '.join(f'{s:,}' for s in args.sizes)}; "
+            f"{args.rounds} rounds x {args.duration} s per page, wrk -t{args.threads} "
+            f"-c{args.connections}, gunicorn {GUNICORN_WORKERS} sync workers; about "
+            f"{args.planned + 40 * len(args.plan)} s, more for a first fill.",
             flush=True,
         )
+        sizes = []
         with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
-            env = bench_environment(args.database_url, Path(tmp) / "static")
-            print("Preparing the database and static files", flush=True)
-            manage(env, "ensure_database", timeout=30)
-            manage(env, "migrate", "--noinput", timeout=120)
-            manage(env, "load_reference_data", timeout=60)
-            manage(env, "collectstatic", "--noinput", timeout=120)
-
-            server = Server(env, Path(tmp) / "gunicorn.log")
-            server.start()
-            print(f"gunicorn on {server.base_url}", flush=True)
-            results = measure(args, wrk, server, pages)
-            server_log = server.log_tail()
-            server.stop()
+            for size, pages in args.plan:
+                sizes.append(bench_size(args, wrk, size, pages, Path(tmp)))
     except BenchError as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("bench: interrupted; gunicorn stopped.", file=sys.stderr)
         return 130
-    finally:
-        if server is not None:
-            server.stop()
 
-    print_table(results)
-    if _PAGE_DATA:
-        counts = _PAGE_DATA["counts"]
-        print(
-            f"Signed-in pages: the applicant has {counts['applicant_applications']} applications, "
-            f"the reviewer {counts['reviewer_open_assignments']} open assignments; "
-            f"{counts['applications_in_database']:,} applications in the database."
-        )
+    failed = judge(sizes)
+    print_tables(sizes)
     report = {
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": git_commit(),
         "machine": {
             "cpus": os.cpu_count(),
             "platform": platform.platform(),
-            "load_before": round(load, 2),
+            "load_before": [round(x, 2) for x in load],
+            "load_after": [round(x, 2) for x in os.getloadavg()],
         },
         "settings": {
+            "sizes": args.sizes,
             "duration_s": args.duration,
             "rounds": args.rounds,
             "warmup_s": args.warmup,
             "wrk_threads": args.threads,
             "wrk_connections": args.connections,
             "gunicorn_workers": GUNICORN_WORKERS,
-            "database": urlsplit(args.database_url).path.lstrip("/"),
             "cache": CACHE_URL,
+            "targets_pct": {"signed_in": SIGNED_IN_TARGET, "public": PUBLIC_TARGET},
         },
         "elapsed_s": round(time.monotonic() - started, 1),
-        "page_data": _PAGE_DATA.get("counts"),
-        **results,
+        "sizes": sizes,
     }
-    if server_log.strip():
-        report["server_log_tail"] = server_log
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n")
     print(f"Results: {args.output} ({report['elapsed_s']} s)")
-    failed = [row["path"] for row in results["pages"] if row["result"] in ("BELOW", "ERROR")]
     if failed:
-        print(f"Below target or failing: {', '.join(failed)}")
+        print(f"Below target or failing: {'; '.join(failed)}")
         return 2
     return 0
 
