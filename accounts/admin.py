@@ -23,7 +23,7 @@ class UserAdmin(BaseUserAdmin):
     def get_deleted_objects(self, objs, request):
         # A deleted user's events would lose their actor (SET_NULL): list those as protected,
         # which makes the delete page and the bulk action refuse, saying why.
-        from access_requests.admin import audit_trail_protected
+        from applications.admin import audit_trail_protected
 
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         return deleted, counts, perms_needed, [*protected, *audit_trail_protected(objs)]

@@ -19,7 +19,7 @@ class SystemAdminForm(forms.ModelForm):
 
     def clean_allocatable_gpu_hours_per_year(self) -> int | None:
         # Imported here: access_requests imports factories' models at load time.
-        from access_requests.review_selectors import system_capacity_check
+        from allocations.selectors import system_capacity_check
 
         capacity = self.cleaned_data["allocatable_gpu_hours_per_year"]
         if self.instance.pk is not None:

@@ -2,7 +2,7 @@
 changed in the database.
 
 The files are parsed elsewhere (`factories.services.catalogue_entries`,
-`access_requests.services.access_mode_entries`) into `Entry` objects, one per row, parents
+`applications.reference.access_mode_entries`) into `Entry` objects, one per row, parents
 before children. Two services write them, each in one transaction that a malformed entry rolls
 back whole:
 
@@ -28,54 +28,16 @@ from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.utils import timezone
 from django_countries.fields import CountryField
 
-from .models import ReferenceValue
+from .reference_rows import MISSING, Entry, Records, Rows
 
 LOAD_REASON = "load_reference_data"
 REFRESH_REASON = "refresh_reference_data"
 
 
-class _Missing:
-    def __repr__(self) -> str:
-        return "MISSING"
-
-
-# No value was ever recorded as loaded for this field.
-MISSING: Any = _Missing()
-
-
 class ReferenceDataError(Exception):
     """A reference file is malformed; the message names the entry and the field."""
-
-
-@dataclass(eq=False)
-class Entry:
-    """One row a reference file describes.
-
-    `lookup` is the row's natural key and `values` the fields the file sets; in both, a value
-    may be the parent's Entry (a system's factory, a source's owner), resolved to the parent's
-    row once that one is found or created. `tracked` names the other fields the file may set:
-    when the row is created their defaults are recorded as loaded too, so that the file may
-    give them a value later. `on_create` runs after the row is first created;
-    `check`, given a row a refresh changed and the names of the changed fields, raises
-    ValidationError for a change the portal's own rules refuse.
-    """
-
-    entity: str
-    key: str
-    where: str
-    model: type[models.Model]
-    lookup: dict[str, Any]
-    values: dict[str, Any]
-    tracked: Collection[str] = ()
-    on_create: Callable[[Any], None] | None = None
-    check: Callable[[Any, Collection[str]], None] | None = None
-    instance: Any = field(default=None, repr=False)
-
-    def ref(self, name: str) -> str:
-        return f"{self.entity}:{self.key}.{name}"
 
 
 @dataclass(frozen=True)
@@ -218,7 +180,7 @@ def _sync(
     _check_names(entries, take, keep)
     report = ReferenceReport(written=write, fields_applied=apply)
     with transaction.atomic():
-        rows, records = _Rows(), _Records()
+        rows, records = Rows(), Records()
         for entry in entries:
             entry.instance = rows.find(entry)
             if entry.instance is None:
@@ -250,8 +212,8 @@ def _check_names(entries: list[Entry], take: Collection[str], keep: Collection[s
 
 def _create(
     entry: Entry,
-    rows: _Rows,
-    records: _Records,
+    rows: Rows,
+    records: Records,
     report: ReferenceReport,
     *,
     reason: str,
@@ -291,7 +253,7 @@ def _check_fields(entry: Entry) -> None:
 
 def _compare(
     entry: Entry,
-    records: _Records,
+    records: Records,
     report: ReferenceReport,
     *,
     reason: str,
@@ -400,76 +362,3 @@ def _unresolved(value: Any) -> bool:
 
 def _resolve(value: Any) -> Any:
     return value.instance if isinstance(value, Entry) else value
-
-
-def _lookup_value(value: Any) -> Any:
-    if isinstance(value, Entry):
-        return None if value.instance is None else value.instance.pk
-    return value
-
-
-class _Rows:
-    """The rows of each reference model, read once and indexed by natural key."""
-
-    def __init__(self) -> None:
-        self._rows: dict[type[models.Model], list[Any]] = {}
-        self._indexes: dict[tuple[type[models.Model], tuple[str, ...]], dict[tuple, Any]] = {}
-
-    def find(self, entry: Entry) -> Any:
-        key = tuple(_lookup_value(value) for value in entry.lookup.values())
-        if None in key:  # its parent is not in the database (yet)
-            return None
-        return self._index(entry.model, tuple(entry.lookup)).get(key)
-
-    def add(self, model: type[models.Model], instance: Any) -> None:
-        self._all(model).append(instance)
-        for (indexed, names), index in self._indexes.items():
-            if indexed is model:
-                index[self._key(model, names, instance)] = instance
-
-    def _index(self, model: type[models.Model], names: tuple[str, ...]) -> dict[tuple, Any]:
-        if (model, names) not in self._indexes:
-            self._indexes[model, names] = {
-                self._key(model, names, row): row for row in self._all(model)
-            }
-        return self._indexes[model, names]
-
-    def _all(self, model: type[models.Model]) -> list[Any]:
-        if model not in self._rows:
-            related = [f.name for f in model._meta.concrete_fields if f.is_relation]
-            self._rows[model] = list(model._default_manager.select_related(*related))
-        return self._rows[model]
-
-    @staticmethod
-    def _key(model: type[models.Model], names: tuple[str, ...], row: Any) -> tuple:
-        return tuple(getattr(row, model._meta.get_field(name).attname) for name in names)
-
-
-class _Records:
-    """The values recorded as loaded, read in one query and written in bulk (no signals: these
-    rows are on no page, so no cache needs to hear of them)."""
-
-    def __init__(self) -> None:
-        self._rows = {(r.entity, r.key, r.field): r for r in ReferenceValue.objects.all()}
-        self._changed: dict[tuple[str, str, str], ReferenceValue] = {}
-
-    def get(self, entry: Entry, name: str) -> Any:
-        row = self._rows.get((entry.entity, entry.key, name))
-        return MISSING if row is None else row.value
-
-    def set(self, entry: Entry, name: str, value: Any) -> None:
-        key = (entry.entity, entry.key, name)
-        row = self._rows.setdefault(
-            key, ReferenceValue(entity=entry.entity, key=entry.key, field=name)
-        )
-        row.value = value
-        self._changed[key] = row
-
-    def save(self) -> None:
-        now = timezone.now()
-        for row in self._changed.values():
-            row.loaded_at = now
-        ReferenceValue.objects.bulk_create([r for r in self._changed.values() if r.pk is None])
-        ReferenceValue.objects.bulk_update(
-            [r for r in self._changed.values() if r.pk is not None], ["value", "loaded_at"]
-        )

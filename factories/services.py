@@ -15,12 +15,12 @@ from django.db import models
 from .models import AIFactory, Source, System
 from .reference import (
     LOAD_REASON,
-    Entry,
     ReferenceDataError,
     ReferenceReport,
     model_values,
     reference_data_load,
 )
+from .reference_rows import Entry
 
 DEFAULT_CATALOGUE_PATH = Path(settings.BASE_DIR) / "factories" / "data" / "catalogue.json"
 
@@ -110,7 +110,7 @@ def _check_capacity(system: System, changed: Collection[str]) -> None:
     name = "allocatable_gpu_hours_per_year"
     if name not in changed:
         return
-    from access_requests.review_selectors import system_capacity_check  # it imports factories
+    from allocations.selectors import system_capacity_check
 
     try:
         system_capacity_check(system_id=system.pk, capacity=getattr(system, name))

@@ -2,9 +2,11 @@
 
 from django.urls import path
 
-from access_requests import apis as applications
-from access_requests import review_apis as reviews
+from allocations import apis as allocations_apis
+from applications import apis as applications_apis
 from factories import apis as catalogue
+from organisations import apis as organisations_apis
+from reviews import apis as reviews_apis
 
 app_name = "api"
 
@@ -13,48 +15,52 @@ urlpatterns = [
     path("factories/<slug:slug>/", catalogue.FactoryDetailApi.as_view(), name="factory-detail"),
     path("systems/", catalogue.SystemListApi.as_view(), name="system-list"),
     path("systems/<slug:slug>/", catalogue.SystemDetailApi.as_view(), name="system-detail"),
-    path("access-modes/", applications.AccessModeListApi.as_view(), name="access-mode-list"),
+    path("access-modes/", applications_apis.AccessModeListApi.as_view(), name="access-mode-list"),
     path(
         "organisations/",
-        applications.OrganisationListCreateApi.as_view(),
+        organisations_apis.OrganisationListCreateApi.as_view(),
         name="organisation-list",
     ),
-    path("applications/", applications.ApplicationListCreateApi.as_view(), name="application-list"),
+    path(
+        "applications/",
+        applications_apis.ApplicationListCreateApi.as_view(),
+        name="application-list",
+    ),
     path(
         "applications/<int:pk>/",
-        applications.ApplicationDetailApi.as_view(),
+        applications_apis.ApplicationDetailApi.as_view(),
         name="application-detail",
     ),
     path(
         "applications/<int:pk>/submit/",
-        applications.ApplicationSubmitApi.as_view(),
+        applications_apis.ApplicationSubmitApi.as_view(),
         name="application-submit",
     ),
     path(
         "applications/<int:pk>/withdraw/",
-        applications.ApplicationWithdrawApi.as_view(),
+        applications_apis.ApplicationWithdrawApi.as_view(),
         name="application-withdraw",
     ),
-    path("assignments/", reviews.AssignmentListApi.as_view(), name="assignment-list"),
+    path("assignments/", reviews_apis.AssignmentListApi.as_view(), name="assignment-list"),
     path(
         "assignments/<int:pk>/accept/",
-        reviews.AssignmentAcceptApi.as_view(),
+        reviews_apis.AssignmentAcceptApi.as_view(),
         name="assignment-accept",
     ),
     path(
         "assignments/<int:pk>/review/",
-        reviews.AssignmentReviewApi.as_view(),
+        reviews_apis.AssignmentReviewApi.as_view(),
         name="assignment-review",
     ),
     path(
         "assignments/<int:pk>/decline/",
-        reviews.AssignmentDeclineApi.as_view(),
+        reviews_apis.AssignmentDeclineApi.as_view(),
         name="assignment-decline",
     ),
     path(
         "applications/<int:pk>/decision/",
-        reviews.ApplicationDecisionApi.as_view(),
+        reviews_apis.ApplicationDecisionApi.as_view(),
         name="application-decision",
     ),
-    path("allocations/", reviews.AllocationListApi.as_view(), name="allocation-list"),
+    path("allocations/", allocations_apis.AllocationListApi.as_view(), name="allocation-list"),
 ]

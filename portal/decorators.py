@@ -14,6 +14,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
+from portal import permissions
+
 View = Callable[..., HttpResponse]
 
 
@@ -33,3 +35,14 @@ def role_required(test: Callable[[Any], bool], message: str) -> Callable[[View],
 
 
 staff_required = role_required(lambda user: user.is_staff, "This page is for the portal's staff.")
+reviewer_required = role_required(
+    permissions.has_site_role, "The review desk is for reviewers and approvers of an AI Factory."
+)
+approver_required = role_required(
+    lambda user: bool(permissions.approver_factory_ids(user)),
+    "This page is for the site approvers of an AI Factory.",
+)
+approver_or_staff_required = role_required(
+    lambda user: user.is_staff or bool(permissions.approver_factory_ids(user)),
+    "This page is for the site approvers of an AI Factory and for staff.",
+)

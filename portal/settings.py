@@ -119,7 +119,11 @@ INSTALLED_APPS = [
     "portal",
     "accounts",
     "factories",
-    "access_requests",
+    "organisations",
+    "applications",
+    "reviews",
+    "allocations",
+    "notifications",
 ]
 AUTH_USER_MODEL = "accounts.User"
 
@@ -134,7 +138,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "accounts.middleware.RequireMFAMiddleware",
+    "portal.middleware.RequireMFAMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "csp.middleware.CSPMiddleware",
 ]
@@ -153,7 +157,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "accounts.context_processors.roles",
+                "portal.context_processors.roles",
             ],
         },
     },
@@ -254,15 +258,15 @@ CELERY_TASK_PUBLISH_RETRY = False
 CELERY_DB_REUSE_MAX = 1_000_000
 CELERY_TIMEZONE = "Europe/Brussels"
 # Applications routed together, in one transaction, when a backlog waits (a burst of submissions,
-# the sweep after an outage): see access_requests.review_services.applications_route_waiting.
+# the sweep after an outage): see reviews.services.routing.applications_route_waiting.
 ROUTING_BATCH_SIZE = env_int("ROUTING_BATCH_SIZE", 50)
 # Periodic jobs live in the database (django-celery-beat, editable in the admin), not in a file:
 # beat cannot die for want of one. These are created at `migrate` when missing and never
 # overwritten afterwards (portal.apps); CELERY_BEAT_SCHEDULE stays empty because beat would
 # write it over the admin's edits at every start.
 PORTAL_PERIODIC_TASKS = {
-    "sweep-unrouted": {"task": "access_requests.tasks.sweep", "every_seconds": 60},
-    "check-deadlines": {"task": "access_requests.tasks.check_deadlines", "every_seconds": 3600},
+    "sweep-unrouted": {"task": "reviews.tasks.sweep", "every_seconds": 60},
+    "check-deadlines": {"task": "reviews.tasks.check_deadlines", "every_seconds": 3600},
 }
 CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_BEAT_SCHEDULER = "portal.beat:Scheduler"
@@ -292,7 +296,7 @@ AUTHENTICATION_BACKENDS = [
 
 # django-allauth: sign-up and login by email, mandatory verification, rate limits (allauth's
 # defaults, kept on), MFA (TOTP + recovery codes) for everybody and required for staff and
-# reviewers (accounts.middleware.RequireMFAMiddleware).
+# reviewers (portal.middleware.RequireMFAMiddleware).
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -437,11 +441,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
-        "ApplicationStatusEnum": "access_requests.models.ApplicationStatus",
+        "ApplicationStatusEnum": "applications.models.ApplicationStatus",
         "SystemStatusEnum": "factories.models.System.Status",
         "SystemKindEnum": "factories.models.System.Kind",
-        "AssignmentKindEnum": "access_requests.review_models.Assignment.Kind",
-        "AssignmentStatusEnum": "access_requests.review_models.Assignment.Status",
+        "AssignmentKindEnum": "reviews.models.Assignment.Kind",
+        "AssignmentStatusEnum": "reviews.models.Assignment.Status",
     },
 }
 

@@ -20,8 +20,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("me/", include("accounts.urls")),
-    path("applications/", include("access_requests.urls")),
-    path("review/", include("access_requests.review_urls")),
+    path("applications/organisations/", include("organisations.urls")),
+    path("applications/", include("applications.urls")),
+    path("review/", include("reviews.urls")),
     path("api/v1/", include("portal.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's script as a file: no inline script under the CSP.

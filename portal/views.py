@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from portal import permissions
 from portal.decorators import staff_required
 
 logger = logging.getLogger(__name__)
@@ -154,16 +155,14 @@ def admin_login(request: HttpRequest) -> HttpResponse:
 def start(request: HttpRequest) -> HttpResponse:
     """Where a user lands after signing in: their own work, by role (staff, approver, reviewer,
     applicant, in that order of precedence)."""
-    from access_requests import review_selectors
-
     user = request.user
     if user.is_staff:
         return redirect("review:staff-stats")
-    if review_selectors.approver_factory_ids(user):
+    if permissions.approver_factory_ids(user):
         return redirect("review:site-applications")
-    if review_selectors.is_reviewer(user):
+    if permissions.has_site_role(user):
         return redirect("review:desk")
-    return redirect("access_requests:dashboard")
+    return redirect("applications:dashboard")
 
 
 @staff_required

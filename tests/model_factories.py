@@ -68,7 +68,7 @@ def create_factories_with_systems(count: int, **factory_fields) -> list[AIFactor
     return factories
 
 
-# --- People (accounts, access_requests) -----------------------------------------------------------
+# --- People (accounts, site roles) ------------------------------------------------------------
 
 
 class UserFactory(fb.django.DjangoModelFactory):
@@ -102,7 +102,7 @@ class SiteRoleFactory(fb.django.DjangoModelFactory):
     """A reviewer's (or approver's) role at a factory."""
 
     class Meta:
-        model = "access_requests.SiteRole"
+        model = "reviews.SiteRole"
 
     user = fb.SubFactory(UserFactory)
     factory = fb.SubFactory(AIFactoryFactory)

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from rest_framework.authtoken.models import Token
 
-from access_requests.models import SiteRole
+from reviews.models import SiteRole
 
 pytestmark = pytest.mark.django_db
 

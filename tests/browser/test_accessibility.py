@@ -8,7 +8,7 @@ reports `link-in-text-block` on change pages). Staff and reviewers are signed in
 cookie: the login form and its second factor are exercised by tests/portal/test_security.py.
 """
 
-# The applicant and review fixtures of tests/access_requests/ are imported by name (pytest then
+# The applicant and review fixtures of tests/ are imported by name (pytest then
 # finds them here); each test that takes one as an argument "redefines" it for ruff.
 # ruff: noqa: F811
 
@@ -26,9 +26,10 @@ from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import BrowserContext, Page, expect
 
-from access_requests import review_services, services
-from access_requests.models import Application, ApplicationStatus
-from tests.access_requests.conftest import (  # noqa: F401
+from applications import services
+from applications.models import Application, ApplicationStatus
+from reviews.services import decisions as review_services
+from tests.fixtures.applicants import (  # noqa: F401
     _mode_rows,
     alice,
     alice_org,
@@ -36,7 +37,7 @@ from tests.access_requests.conftest import (  # noqa: F401
     lumi,
     modes,
 )
-from tests.access_requests.review_fixtures import (  # noqa: F401
+from tests.fixtures.reviews import (  # noqa: F401
     celery_eager,
     review,
     site_x,
@@ -271,7 +272,7 @@ def test_reviewer_pages_are_accessible(live_server, browser, world):
         world.tess,
         {
             "review desk": "/review/",
-            "review desk, all": "/review/?status=all",
+            "review desk, all": "/review/?status=",
             "assignment": f"/review/assignments/{world.open_assignment.pk}/",
         },
     )

@@ -12,9 +12,11 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from access_requests import services as access_services
-from access_requests.models import Application, Notification, Organisation
-from access_requests.review_services import notification_send
+from applications import services as access_services
+from applications.models import Application
+from notifications.models import Notification
+from notifications.services import notification_send
+from organisations.models import Organisation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

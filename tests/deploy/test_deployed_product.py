@@ -489,7 +489,7 @@ def test_the_deployed_product_works_survives_a_restart_and_recovers_with_beat(
     time.sleep(4)  # older than SWEEP_GRACE_SECONDS
     assert (
         deployed.query(
-            f"__import__('access_requests.models').models.Application.objects.get(pk={second}).status"
+            f"__import__('applications.models').models.Application.objects.get(pk={second}).status"
         )
         == "submitted"
     )
@@ -497,9 +497,9 @@ def test_the_deployed_product_works_survives_a_restart_and_recovers_with_beat(
     wait_for_status(applicant, deployed, f"{deployed.base}/applications/{second}/", "Under review")
     time.sleep(8)  # more sweeps: none may route it again
     routed = deployed.query(
-        "[__import__('access_requests.models').models.RoutingRecord.objects"
+        "[__import__('reviews.models').models.RoutingRecord.objects"
         f".filter(application_id={second}).count(),"
-        " __import__('access_requests.models').models.Assignment.objects"
+        " __import__('reviews.models').models.Assignment.objects"
         f".filter(application_id={second}).count()]"
     )
     assert routed == [1, 1], f"routing records, assignments: {routed}"

@@ -11,8 +11,8 @@ from typing import Any
 from django.core.management import call_command
 from django.test import Client
 
-from access_requests.models import AccessMode, Cutoff
-from access_requests.services import DEFAULT_ACCESS_MODES_PATH
+from applications.models import AccessMode, Cutoff
+from applications.reference import DEFAULT_ACCESS_MODES_PATH
 from factories.models import AIFactory, ReferenceValue, Source, System
 from factories.services import DEFAULT_CATALOGUE_PATH
 

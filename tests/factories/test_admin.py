@@ -6,7 +6,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from access_requests.models import Allocation, Application
+from allocations.models import Allocation
+from applications.models import Application
 from factories.models import AIFactory, Source, System
 
 pytestmark = pytest.mark.django_db

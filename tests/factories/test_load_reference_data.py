@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import CommandError
 
-from access_requests.models import AccessMode
+from applications.models import AccessMode
 from factories.models import AIFactory, Source, System
 from portal.management.commands.seed_demo import DEMO_CAPACITY, DEMO_SYSTEM
 

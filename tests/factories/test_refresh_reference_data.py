@@ -6,7 +6,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError
 
-from access_requests.models import AccessMode, Allocation, Application, Cutoff
+from allocations.models import Allocation
+from applications.models import AccessMode, Application, Cutoff
 from factories.models import AIFactory, System
 from portal.management.commands.seed_demo import DEMO_CAPACITY
 

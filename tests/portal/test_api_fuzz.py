@@ -45,16 +45,16 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from access_requests import review_services, services
-from access_requests.models import (
-    AccessMode,
-    Application,
-    ApplicationStatus,
-    Assignment,
-    SiteRole,
-)
+from applications import reference as applications_reference
+from applications import services as applications_services
+from applications.models import AccessMode, Application, ApplicationStatus
 from factories.models import AIFactory, System
-from tests.access_requests.helpers import application_values
+from organisations import services as organisations_services
+from reviews import selectors as review_selectors
+from reviews.models import Assignment, SiteRole
+from reviews.services import assignments as assignment_services
+from reviews.services import routing as routing_services
+from tests.helpers import application_values
 from tests.model_factories import SiteRoleFactory, UserFactory
 
 pytestmark = [pytest.mark.fuzz, pytest.mark.django_db]
@@ -98,7 +98,11 @@ def world(catalogue) -> World:
     one whose reviews are all in (Fast Lane: one technical review); at LUMI, technical reviewer
     Tess (one assignment pending, one done), scientific reviewer Sara, approver Paula; Sam is
     staff. Everyone but Alice has TOTP."""
-    services.access_modes_load(data=services.access_modes_read(services.DEFAULT_ACCESS_MODES_PATH))
+    applications_reference.access_modes_load(
+        data=applications_reference.access_modes_read(
+            applications_reference.DEFAULT_ACCESS_MODES_PATH
+        )
+    )
     lumi = System.objects.get(slug="lumi")
     System.objects.filter(pk=lumi.pk).update(allocatable_gpu_hours_per_year=1_000_000)
     site = lumi.factory
@@ -113,22 +117,23 @@ def world(catalogue) -> World:
     staff = _with_mfa(UserFactory(email="sam@example.org", is_staff=True, is_superuser=True))
 
     alice = UserFactory(email="alice@example.org")
-    organisation = services.organisation_create(
+    organisation = organisations_services.organisation_create(
         user=alice, legal_name="Alice AI GmbH", country="DE", org_type="startup",
         registration_number="DE136695976", sme_declared=True,
     )  # fmt: skip
     values = _complete_values(organisation, lumi)
-    services.application_create(applicant=alice, **values)  # stays a draft
+    applications_services.application_create(applicant=alice, **values)  # stays a draft
     submitted, under_review, reviewed = (
-        services.application_submit(
-            application=services.application_create(applicant=alice, **values), actor=alice
+        applications_services.application_submit(
+            application=applications_services.application_create(applicant=alice, **values),
+            actor=alice,
         )
         for _ in range(3)
     )
     for application in (under_review, reviewed):
-        review_services.application_route(application_id=application.pk)
+        routing_services.application_route(application_id=application.pk)
     for assignment in Assignment.objects.filter(application=reviewed).select_related("reviewer"):
-        review_services.review_record(
+        assignment_services.review_record(
             assignment=assignment, reviewer=assignment.reviewer,
             technical_feasibility=4, technical_feasibility_note="Runs on AMD GPUs already.",
             ai_innovation=3, ai_innovation_note="Sound and incremental.",
@@ -143,7 +148,7 @@ def world(catalogue) -> World:
     assert Assignment.objects.filter(
         application=under_review, reviewer=people["reviewer"], status=Assignment.Status.PENDING
     ).exists()
-    assert review_services.review_selectors.reviews_complete(reviewed)
+    assert review_selectors.reviews_complete(reviewed)
 
     ids = sorted({*statuses, *Assignment.objects.values_list("pk", flat=True)})
     slugs = sorted(

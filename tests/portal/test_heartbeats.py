@@ -34,8 +34,8 @@ def all_alive(put, *, sweep_ago: float = 5) -> None:
     put("worker:w1@host", 5)
     put(heartbeats.BEAT, 2)
     put(heartbeats.BEAT_STARTED, 3600)
-    put(heartbeats.job_name("access_requests.tasks.sweep"), sweep_ago)
-    put(heartbeats.job_name("access_requests.tasks.check_deadlines"), 60)
+    put(heartbeats.job_name("reviews.tasks.sweep"), sweep_ago)
+    put(heartbeats.job_name("reviews.tasks.check_deadlines"), 60)
 
 
 def test_it_is_healthy_when_worker_beat_and_jobs_beat_in_time(client, beats):
@@ -108,7 +108,7 @@ def test_the_staff_page_shows_when_each_job_last_ran(client, beats, admin_user):
     html = client.get("/staff/jobs/").content.decode()
 
     assert "sweep-unrouted" in html
-    assert "access_requests.tasks.check_deadlines" in html
+    assert "reviews.tasks.check_deadlines" in html
     assert "every 60 seconds" in html
     assert "late" in html  # the sweep
     assert "w1@host" in html
@@ -116,7 +116,7 @@ def test_the_staff_page_shows_when_each_job_last_ran(client, beats, admin_user):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_writes_its_heartbeat(beats):
-    from tests.access_requests.review_fixtures import running_worker, wait_for
+    from tests.fixtures.reviews import running_worker, wait_for
 
     with running_worker():
         wait_for(

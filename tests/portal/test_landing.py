@@ -6,7 +6,7 @@ import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from factories.models import AIFactory
-from tests.access_requests.review_fixtures import person, site_person
+from tests.fixtures.reviews import person, site_person
 
 pytestmark = pytest.mark.django_db
 

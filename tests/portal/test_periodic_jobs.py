@@ -13,9 +13,9 @@ pytestmark = pytest.mark.django_db
 def test_migrate_creates_the_portals_jobs():
     jobs = {job.name: job for job in PeriodicTask.objects.select_related("interval")}
 
-    assert jobs["sweep-unrouted"].task == "access_requests.tasks.sweep"
+    assert jobs["sweep-unrouted"].task == "reviews.tasks.sweep"
     assert jobs["sweep-unrouted"].interval.every == 60
-    assert jobs["check-deadlines"].task == "access_requests.tasks.check_deadlines"
+    assert jobs["check-deadlines"].task == "reviews.tasks.check_deadlines"
 
 
 def test_an_admins_interval_survives_migrate():

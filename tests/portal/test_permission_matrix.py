@@ -48,28 +48,21 @@ from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.authtoken.models import Token
 
-from access_requests import review_services, services
-from access_requests.models import (
-    AccessMode,
-    Allocation,
-    Application,
-    ApplicationEvent,
-    Assignment,
-    Attachment,
-    ConflictOfInterest,
-    Decision,
-    Membership,
-    Notification,
-    Organisation,
-    Review,
-    RoutingRecord,
-    SiteRole,
-    TeamMember,
-)
+from allocations.models import Allocation
+from applications import reference as applications_reference
+from applications import services as applications_services
+from applications.models import AccessMode, Application, ApplicationEvent, Attachment, TeamMember
 from factories.models import System
+from notifications.models import Notification
+from organisations import services as organisations_services
+from organisations.models import Membership, Organisation
 from portal import heartbeats
-from tests.access_requests.helpers import SMALL_PDF, pdf
-from tests.access_requests.review_fixtures import CAPACITY, REVIEW_VALUES, person, site_person
+from reviews.models import Assignment, ConflictOfInterest, Decision, Review, RoutingRecord, SiteRole
+from reviews.services import assignments as assignment_services
+from reviews.services import decisions as decision_services
+from reviews.services import routing as routing_services
+from tests.fixtures.reviews import CAPACITY, REVIEW_VALUES, person, site_person
+from tests.helpers import SMALL_PDF, pdf
 
 ROLES = (
     "anonymous",
@@ -130,9 +123,9 @@ SKIPPED = {
 }
 ADMIN_CHECKED = {
     "/admin/",
-    "/admin/access_requests/application/",
-    "/admin/access_requests/application/<path:object_id>/change/",
-    "/admin/access_requests/siterole/",
+    "/admin/applications/application/",
+    "/admin/applications/application/<path:object_id>/change/",
+    "/admin/reviews/siterole/",
 }
 OURS_UNDER_SKIPPED = {"/admin/login/"}  # forwards the admin's login to the portal's (MFA)
 # Mounted only when the setting is on (`make bench`): may be absent from the resolver.
@@ -214,24 +207,24 @@ MATRIX: dict[str, dict[str, str]] = {
     "POST /admin/": {
         "-":          "login  login  login  login  login  login  login  ok",
     },
-    "GET /admin/access_requests/application/": {
+    "GET /admin/applications/application/": {
         "-":          "login  login  login  login  login  login  login  ok",
     },
-    "POST /admin/access_requests/application/": {
+    "POST /admin/applications/application/": {
         "-":          "login  login  login  login  login  login  login  ok",
     },
-    "GET /admin/access_requests/siterole/": {
+    "GET /admin/reviews/siterole/": {
         "-":          "login  login  login  login  login  login  login  ok",
     },
-    "POST /admin/access_requests/siterole/": {
+    "POST /admin/reviews/siterole/": {
         "-":          "login  login  login  login  login  login  login  ok",
     },
-    "GET /admin/access_requests/application/<path:object_id>/change/": {
+    "GET /admin/applications/application/<path:object_id>/change/": {
         "draft":      "login  login  login  login  login  login  login  ok",
         "submitted":  "login  login  login  login  login  login  login  ok",
         "allocation": "login  login  login  login  login  login  login  ok",
     },
-    "POST /admin/access_requests/application/<path:object_id>/change/": {
+    "POST /admin/applications/application/<path:object_id>/change/": {
         "draft":      "login  login  login  login  login  login  login  ok",
         "submitted":  "login  login  login  login  login  login  login  ok",
         "allocation": "login  login  login  login  login  login  login  ok",
@@ -636,17 +629,17 @@ def _build_world(catalogue_rows) -> World:
         "approver_x": site_person(lumi.factory, "paula@csc.fi", "Paula Approver", "approver"),
         "staff": staff,
     }
-    organisation = services.organisation_create(
+    organisation = organisations_services.organisation_create(
         user=alice, legal_name=ORGANISATION_NAME, country="DE", org_type="startup",
         registration_number="DE136695976", sme_declared=True,
     )  # fmt: skip
-    services.organisation_member_add(
+    organisations_services.organisation_member_add(
         actor=alice, organisation=organisation, user=carol, role=Membership.Role.MEMBER
     )
     fast_lane = AccessMode.objects.get(slug="fast-lane")
     world = World()
     for obj in APPLICATION_OBJECTS:
-        application = services.application_create(
+        application = applications_services.application_create(
             applicant=alice, organisation=organisation, access_mode=fast_lane, system=lumi,
             title=TITLES[obj], abstract="We train a model on public data.", ai_domain="health",
             workload="fine_tuning", gpu_hours=1000, duration_months=2,
@@ -654,24 +647,24 @@ def _build_world(catalogue_rows) -> World:
             personal_data=False, ai_act_risk="minimal",
         )  # fmt: skip
         world.pks[obj] = application.pk
-        world.attachments[obj] = services.attachment_add(
+        world.attachments[obj] = applications_services.attachment_add(
             application=application, actor=alice, upload=pdf(f"{obj}.pdf")
         )
         if obj == "draft":
             continue
-        services.application_submit(application=application, actor=alice)
+        applications_services.application_submit(application=application, actor=alice)
         # Called directly: with a broker configured Celery is not eager, and inside this
         # module's transaction the task queued on commit never runs anyway.
-        review_services.application_route(application_id=application.pk)
+        routing_services.application_route(application_id=application.pk)
         assignment = application.assignments.get(reviewer=users["reviewer_x"])
         if obj == "submitted":
             world.pks["review"] = assignment.pk
             continue
-        review_services.review_record(
+        assignment_services.review_record(
             assignment=assignment, reviewer=users["reviewer_x"],
             **{**REVIEW_VALUES, "internal_note": INTERNAL_NOTE},
         )  # fmt: skip
-        review_services.application_decide(
+        decision_services.application_decide(
             application=application, approver=users["approver_x"], outcome="approve",
             gpu_hours=800, comment="A sound plan.",
         )  # fmt: skip
@@ -688,7 +681,11 @@ def _build_world(catalogue_rows) -> World:
 def _load_reference_data(catalogue_rows) -> None:
     for model, rows in catalogue_rows:
         model.objects.bulk_create(model(**row) for row in rows)
-    services.access_modes_load(data=services.access_modes_read(services.DEFAULT_ACCESS_MODES_PATH))
+    applications_reference.access_modes_load(
+        data=applications_reference.access_modes_read(
+            applications_reference.DEFAULT_ACCESS_MODES_PATH
+        )
+    )
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,10 @@ Covered elsewhere, not repeated here:
 - Staff and reviewers without TOTP are sent to the MFA set-up, in pages, the admin and the API;
   `/admin/login/` redirects to the portal's login: `tests/accounts/test_mfa.py`.
 - Uploads refused by content (not by the declared type or the name) and by size, with the
-  message in the form and nothing stored: `tests/access_requests/test_attachments.py`.
+  message in the form and nothing stored: `tests/test_attachments.py`.
 """
 
-# The applicant and review fixtures of tests/access_requests/ are imported by name (pytest then
+# The applicant and review fixtures of tests/ are imported by name (pytest then
 # finds them here); each test that takes one as an argument "redefines" it for ruff.
 # ruff: noqa: F811
 
@@ -42,18 +42,18 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from access_requests import review_services, services
-from access_requests.models import (
-    AccessMode,
-    Application,
-    Assignment,
-    Attachment,
-    ConflictOfInterest,
-    Notification,
-)
-from tests.access_requests.conftest import _mode_rows, alice, alice_org, modes  # noqa: F401
-from tests.access_requests.helpers import pdf
-from tests.access_requests.review_fixtures import REVIEW_VALUES, site_x  # noqa: F401
+from applications import services as applications_services
+from applications.models import AccessMode, Application, Attachment
+from notifications import services as notifications_services
+from notifications.models import Notification
+from organisations import services as organisations_services
+from reviews.models import Assignment, ConflictOfInterest
+from reviews.services import assignments as assignment_services
+from reviews.services import decisions as decision_services
+from reviews.services import routing as routing_services
+from tests.fixtures.applicants import _mode_rows, alice, alice_org, modes  # noqa: F401
+from tests.fixtures.reviews import REVIEW_VALUES, site_x  # noqa: F401
+from tests.helpers import pdf
 from tests.model_factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -169,7 +169,7 @@ def header_pages(alice, staff_user) -> dict[str, tuple[Any, str]]:
         "dashboard": (alice, "/applications/"),
         "API token": (alice, "/me/api-token/"),
         "admin": (staff_user, "/admin/"),
-        "admin change list": (staff_user, "/admin/access_requests/application/"),
+        "admin change list": (staff_user, "/admin/applications/application/"),
     }
 
 
@@ -324,7 +324,7 @@ class Hostile:
         self.applicant = UserFactory(
             email="mallory@example.org", first_name=payload("N"), last_name="Applicant"
         )
-        self.organisation = services.organisation_create(
+        self.organisation = organisations_services.organisation_create(
             user=self.applicant,
             legal_name=payload("O"),
             country="DE",
@@ -332,18 +332,18 @@ class Hostile:
             sme_declared=True,
         )
         self.decided = self._draft()
-        services.application_submit(application=self.decided, actor=self.applicant)
-        review_services.application_route(application_id=self.decided.pk)
+        applications_services.application_submit(application=self.decided, actor=self.applicant)
+        routing_services.application_route(application_id=self.decided.pk)
         first = self.decided.assignments.get()
-        self.declined = review_services.assignment_decline(
+        self.declined = assignment_services.assignment_decline(
             assignment=first,
             reviewer=first.reviewer,
             reason=payload("X"),
             conflict_of_interest=True,
         )
-        review_services.application_route(application_id=self.decided.pk, trigger="decline")
+        routing_services.application_route(application_id=self.decided.pk, trigger="decline")
         self.assignment = self.decided.assignments.exclude(pk=first.pk).get()
-        review_services.review_record(
+        assignment_services.review_record(
             assignment=self.assignment,
             reviewer=self.assignment.reviewer,
             **{
@@ -353,7 +353,7 @@ class Hostile:
                 "internal_note": payload("I"),
             },
         )
-        review_services.application_decide(
+        decision_services.application_decide(
             application=self.decided,
             approver=site.approver,
             outcome="approve",
@@ -364,7 +364,7 @@ class Hostile:
         self.draft = self._draft()
 
     def _draft(self) -> Application:
-        application = services.application_create(
+        application = applications_services.application_create(
             applicant=self.applicant,
             organisation=self.organisation,
             access_mode=AccessMode.objects.get(slug="fast-lane"),
@@ -380,12 +380,12 @@ class Hostile:
             personal_data=False,
             ai_act_risk="minimal",
         )
-        services.team_members_set(
+        applications_services.team_members_set(
             application=application,
             actor=self.applicant,
             members=[{"name": payload("M"), "email": "mia@example.org"}],
         )
-        services.attachment_add(
+        applications_services.attachment_add(
             application=application, actor=self.applicant, upload=pdf(payload("F"))
         )
         return application
@@ -415,22 +415,22 @@ def hostile_pages(h: Hostile, staff) -> Iterator[tuple[str, Any, str, str]]:
     yield "review step", applicant, f"/applications/{a}/edit/review/", "TADMOF"
     # JSON in HTML: the quote shows as a backslash and &quot;, hence "json".
     yield "API (browsable)", applicant, f"/api/v1/applications/{d}/?format=api", "json"
-    yield "reviewer desk", reviewer, "/review/?status=all", "TO"
+    yield "reviewer desk", reviewer, "/review/?status=", "TO"
     yield "assignment page", reviewer, f"/review/assignments/{h.assignment.pk}/", "TADMOF"
-    yield "approver desk", approver, "/review/", "TO"
+    yield "approver desk", approver, "/review/site/?status=", "TO"
     yield "site application page", approver, f"/review/applications/{d}/", "TADMOFJCIX"
     yield "decision letter (approver)", approver, f"/applications/{d}/letter/", "TONR"
-    yield "admin application list", staff, "/admin/access_requests/application/", "TO"
+    yield "admin application list", staff, "/admin/applications/application/", "TO"
     yield (
         "admin application search",
         staff,
-        "/admin/access_requests/application/?q=" + SCRIPT,
+        "/admin/applications/application/?q=" + SCRIPT,
         "",
     )
-    change = f"/admin/access_requests/application/{d}/change/"
+    change = f"/admin/applications/application/{d}/change/"
     yield "admin application page", staff, change, "TADMOFX"
-    yield "admin organisation list", staff, "/admin/access_requests/organisation/", "O"
-    org_change = f"/admin/access_requests/organisation/{h.organisation.pk}/change/"
+    yield "admin organisation list", staff, "/admin/organisations/organisation/", "O"
+    org_change = f"/admin/organisations/organisation/{h.organisation.pk}/change/"
     yield "admin organisation page", staff, org_change, "O"
     yield "admin user list", staff, "/admin/accounts/user/", "N"
     for model in (ConflictOfInterest, Notification, Assignment):
@@ -489,10 +489,10 @@ def test_a_line_break_in_a_title_cannot_add_email_headers(modes, site_x):
     """Django refuses newlines in headers; the portal keeps subjects on one line, so that such
     a title neither injects a header nor stops the application's emails."""
     applicant = UserFactory(email="crlf@example.org")
-    organisation = services.organisation_create(
+    organisation = organisations_services.organisation_create(
         user=applicant, legal_name="CRLF GmbH", country="DE", org_type="startup", sme_declared=True
     )
-    application = services.application_create(
+    application = applications_services.application_create(
         applicant=applicant,
         organisation=organisation,
         access_mode=modes["fast-lane"],
@@ -508,13 +508,13 @@ def test_a_line_break_in_a_title_cannot_add_email_headers(modes, site_x):
         personal_data=False,
         ai_act_risk="minimal",
     )
-    services.application_submit(application=application, actor=applicant)
-    review_services.application_route(application_id=application.pk)
+    applications_services.application_submit(application=application, actor=applicant)
+    routing_services.application_route(application_id=application.pk)
     notifications = list(Notification.objects.filter(application=application))
     assert notifications
 
     for notification in notifications:
-        assert review_services.notification_send(notification_id=notification.pk)
+        assert notifications_services.notification_send(notification_id=notification.pk)
 
     assert len(mail.outbox) == len(notifications)
     for message in mail.outbox:
@@ -620,8 +620,8 @@ POST_VIEWS = [
     "/review/assignments/1/accept/",
     "/review/assignments/1/decline/",
     "/review/applications/1/",
-    "/admin/access_requests/application/",
-    "/admin/access_requests/application/1/change/",
+    "/admin/applications/application/",
+    "/admin/applications/application/1/change/",
     "/admin/factories/system/1/change/",
     "/admin/logout/",
 ]
@@ -703,7 +703,7 @@ def api_unsafe_operations(ids: dict[str, int]) -> Iterator[tuple[str, str]]:
 
 @pytest.fixture
 def api_objects(alice, alice_org, modes):
-    draft = services.application_create(
+    draft = applications_services.application_create(
         applicant=alice, organisation=alice_org, title="Draft via the API"
     )
     return {"application": draft.pk, "assignment": 1}
@@ -919,7 +919,7 @@ def test_the_second_factor_is_rate_limited_too(client, staff_user):
 
 
 def test_it_refuses_an_html_page_sent_as_a_pdf(alice, alice_org, media):
-    draft = services.application_create(applicant=alice, organisation=alice_org)
+    draft = applications_services.application_create(applicant=alice, organisation=alice_org)
     client = Client()
     client.force_login(alice)
     page = SimpleUploadedFile(
@@ -940,7 +940,7 @@ def test_it_refuses_an_html_page_sent_as_a_pdf(alice, alice_org, media):
 
 def test_it_refuses_a_request_body_beyond_the_upload_limits(alice, alice_org, settings):
     """Django's own limits stop oversized form bodies before any view reads them."""
-    draft = services.application_create(applicant=alice, organisation=alice_org)
+    draft = applications_services.application_create(applicant=alice, organisation=alice_org)
     client = Client()
     client.force_login(alice)
 

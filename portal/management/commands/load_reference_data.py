@@ -4,11 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from access_requests.services import (
-    DEFAULT_ACCESS_MODES_PATH,
-    access_mode_entries,
-    access_modes_read,
-)
+from applications.reference import DEFAULT_ACCESS_MODES_PATH, access_mode_entries, access_modes_read
 from factories.reference import ReferenceDataError, ReferenceReport, reference_data_load
 from factories.services import DEFAULT_CATALOGUE_PATH, catalogue_entries, catalogue_read
 

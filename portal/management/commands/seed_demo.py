@@ -10,8 +10,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from access_requests.models import Membership, SiteRole
 from factories.models import AIFactory, System
+from organisations.models import Membership
+from reviews.models import SiteRole
 
 DEMO_PASSWORD = "demo-portal-2026"
 # A fixed TOTP secret for the demo staff accounts: add it to an authenticator app, or print the
@@ -65,7 +66,7 @@ class Command(BaseCommand):
                 RecoveryCodes.activate(user)
         applicant = User.objects.get(email="applicant@example.org")
         if not Membership.objects.filter(user=applicant).exists():
-            from access_requests.services import organisation_create
+            from organisations.services import organisation_create
 
             organisation_create(
                 user=applicant, legal_name="Demo AI Startup GmbH", country="DE",

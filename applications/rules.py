@@ -1,0 +1,171 @@
+"""The rules an application must meet to be submitted. Pure checks: they read, never write.
+
+Each message names the field so the form, the API and the tests can point at it."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, datetime
+
+from django.conf import settings
+from django.utils import timezone
+
+from applications.models import AccessMode, Application, Cutoff
+from factories.models import System
+from organisations.models import Membership, OrganisationType
+
+REQUIRED_FOR_SUBMISSION = {
+    "organisation": "Choose the organisation you apply for.",
+    "access_mode": "Choose an access mode.",
+    "system": "Choose the system you want to use.",
+    "title": "Give the project a title.",
+    "abstract": "Describe the project in an abstract.",
+    "ai_domain": "Choose the AI domain of the project.",
+    "workload": "Say whether you will train, fine-tune or run inference.",
+    "data_sources": "Describe the data you will use.",
+    "ai_act_risk": "Give your EU AI Act risk self-assessment.",
+    "gpu_hours": "Say how many GPU-hours you need.",
+    "start_date": "Choose a start date.",
+    "duration_months": "Choose a duration.",
+}
+
+Errors = dict[str, list[str]]
+
+
+def next_cutoff(access_mode: AccessMode, now: datetime) -> Cutoff | None:
+    return access_mode.cutoffs.filter(closes_at__gt=now).order_by("closes_at").first()
+
+
+def _period_end(system: System) -> date | None:
+    """The last day of the announced availability period ('2026' ends on 31 December 2026)."""
+    start = system.available_from
+    if start is None:
+        return None
+    if system.available_from_precision == System.DatePrecision.YEAR:
+        return date(start.year, 12, 31)
+    if system.available_from_precision == System.DatePrecision.MONTH:
+        return date(start.year, start.month, calendar.monthrange(start.year, start.month)[1])
+    return start
+
+
+def system_operational_error(system: System, start: date) -> str | None:
+    """Why `system` will not be running on `start`, or None. (Retired is the system's own
+    problem, not the date's: submission_errors reports it on `system`.)"""
+    if system.status in (System.Status.OPERATIONAL, System.Status.RETIRED):
+        return None
+    end = _period_end(system)
+    if end is None:
+        return (
+            f"{system.name} has not announced when it will be operational: choose an "
+            "operational system."
+        )
+    if start <= end:
+        return (
+            f"{system.name} is not expected to be operational by {start:%-d %B %Y} "
+            f"(announced: {system.available_from_display}). Choose a later start date or "
+            "another system."
+        )
+    return None
+
+
+def submission_errors(application: Application, *, user, now: datetime | None = None) -> Errors:
+    """Every broken rule, by field. Empty when the application may be submitted."""
+    from accounts.selectors import user_email_verified
+
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    errors: Errors = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    for field, message in REQUIRED_FOR_SUBMISSION.items():
+        if getattr(
+            application,
+            field if field not in {"organisation", "access_mode", "system"} else f"{field}_id",
+        ) in (None, ""):
+            add(field, message)
+    if application.personal_data is None:
+        add("personal_data", "Say whether the project processes personal data.")
+    elif application.personal_data and not application.gdpr_basis:
+        add("gdpr_basis", "Give the GDPR legal basis for processing personal data.")
+    if application.ai_act_risk == "prohibited":
+        add(
+            "ai_act_risk",
+            "Projects that fall under the EU AI Act's prohibited practices cannot be supported.",
+        )
+
+    if not user_email_verified(user):
+        add("applicant", "Verify your email address before submitting.")
+
+    org = application.organisation
+    mode = application.access_mode
+    system = application.system
+    if org is not None and not Membership.objects.filter(user=user, organisation=org).exists():
+        add("organisation", f"You are not a member of {org.legal_name}.")
+    if org is not None and mode is not None and org.org_type not in mode.eligible_org_types:
+        allowed = ", ".join(mode.get_eligible_org_types_display()) or "nobody"
+        add(
+            "organisation",
+            f"{mode.short_name} is open to {allowed}; "
+            f"{org.legal_name} is registered as {org.get_org_type_display()}.",
+        )
+    if (
+        org is not None
+        and org.org_type in (OrganisationType.SME, OrganisationType.STARTUP)
+        and org.sme_declared_on is None
+    ):
+        add(
+            "organisation",
+            f"{org.legal_name} needs an SME self-declaration before applying as an SME or startup.",
+        )
+
+    if mode is not None:
+        if not mode.is_active:
+            add("access_mode", f"{mode.short_name} is not accepting applications.")
+        if mode.schedule == AccessMode.Schedule.CUTOFFS and next_cutoff(mode, now) is None:
+            add(
+                "access_mode",
+                f"{mode.short_name} has no open cut-off: the next one has not been published yet.",
+            )
+        if system is not None and not mode.systems.filter(pk=system.pk).exists():
+            add("system", f"{system.name} does not offer {mode.short_name}.")
+        hours = application.gpu_hours
+        if hours is not None:
+            if hours <= 0:
+                add("gpu_hours", "Ask for more than 0 GPU-hours.")
+            elif mode.min_gpu_hours is not None and hours < mode.min_gpu_hours:
+                add(
+                    "gpu_hours",
+                    f"{mode.short_name} starts at {mode.min_gpu_hours:,} GPU-hours; "
+                    f"you asked for {hours:,}.",
+                )
+            elif mode.max_gpu_hours is not None and hours > mode.max_gpu_hours:
+                add(
+                    "gpu_hours",
+                    f"{mode.short_name} allows at most {mode.max_gpu_hours:,} "
+                    f"GPU-hours; you asked for {hours:,}.",
+                )
+        months = application.duration_months
+        if months is not None and months not in mode.durations_months:
+            allowed = ", ".join(str(m) for m in mode.durations_months)
+            add(
+                "duration_months",
+                f"{mode.short_name} allows durations of {allowed} months; you chose {months}.",
+            )
+
+    if system is not None and system.status == System.Status.RETIRED:
+        add("system", f"{system.name} is retired: choose another system.")
+    if application.start_date is not None:
+        if application.start_date < today:
+            add("start_date", "The start date is in the past.")
+        elif system is not None:
+            problem = system_operational_error(system, application.start_date)
+            if problem:
+                add("start_date", problem)
+
+    limit = settings.ATTACHMENT_MAX_BYTES
+    for attachment in application.attachments.all():
+        if attachment.size > limit:
+            add("attachments", f"{attachment.name} is larger than {limit // 1_048_576} MB.")
+    return errors

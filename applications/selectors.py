@@ -1,0 +1,62 @@
+"""Reads of applications and who may see what on the applicant's side. Views and APIs never
+build their own filter.
+
+An applicant sees their own applications and those of organisations they represent; anybody
+else gets a 404."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from applications.models import AccessMode, Application, ApplicationEvent
+from portal.permissions import visible_to_applicant
+
+
+def application_list_for_applicant(*, user) -> QuerySet[Application]:
+    """The applications `user` may follow, newest first, with what lists show: two queries (the
+    organisations they represent, then the applications)."""
+    if not user.is_authenticated:
+        return Application.objects.none()
+    return (
+        Application.objects.filter(visible_to_applicant(user))
+        .select_related("organisation", "access_mode", "system__factory")
+        .order_by("-updated_at", "-pk")
+    )
+
+
+def application_get_for_applicant(*, user, pk: int) -> Application:
+    """One application with its timeline (applicant-facing events only), team and attachments."""
+    queryset = (
+        application_list_for_applicant(user=user)
+        .select_related("decision", "allocation__system", "cutoff")
+        .prefetch_related(
+            Prefetch(
+                "events",
+                queryset=ApplicationEvent.objects.filter(internal=False).select_related("actor"),
+                to_attr="public_events",
+            ),
+            "team_members",
+            "attachments",
+        )
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+def application_get_for_owner(*, user, pk: int) -> Application:
+    """An application `user` may change: only its applicant. Others get a 404."""
+    if not user.is_authenticated:
+        return get_object_or_404(Application.objects.none(), pk=pk)
+    return get_object_or_404(
+        Application.objects.select_related("organisation", "access_mode", "system__factory"),
+        pk=pk,
+        applicant=user,
+    )
+
+
+def access_mode_list() -> QuerySet[AccessMode]:
+    return (
+        AccessMode.objects.filter(is_active=True)
+        .prefetch_related("cutoffs", "systems__factory")
+        .order_by("pk")
+    )

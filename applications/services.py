@@ -1,0 +1,309 @@
+"""Every write to applications: drafts, team, attachments, submission, withdrawal, events."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from applications.models import (
+    AccessMode,
+    Application,
+    ApplicationEvent,
+    ApplicationStatus,
+    Attachment,
+    TeamMember,
+    can_transition,
+)
+from applications.rules import next_cutoff, submission_errors
+from organisations.models import Membership
+from portal.tasks import enqueue
+from portal.workdays import add_working_days
+from reviews import tasks as review_tasks
+
+# Fields an applicant may set on a draft (the API and the form both use this list).
+EDITABLE_FIELDS = (
+    "organisation", "access_mode", "system", "title", "abstract", "ai_domain", "workload",
+    "model_parameters_billions", "frameworks", "gpu_hours", "start_date", "duration_months",
+    "data_sources", "data_licence", "personal_data", "gdpr_basis", "ai_act_risk",
+)  # fmt: skip
+
+
+# --- Applications --------------------------------------------------------------------------------
+
+
+def event_record(
+    application: Application,
+    *,
+    actor,
+    kind: str,
+    from_status: str,
+    message: str = "",
+    internal: bool = False,
+    **extra,
+) -> ApplicationEvent:
+    """The event of a change of `application` (its status now is the `to_status`): the
+    timeline and the audit trail. Written by the service that changes it, in its transaction."""
+    return ApplicationEvent.objects.create(
+        application=application,
+        actor=actor,
+        kind=kind,
+        from_status=from_status,
+        to_status=application.status,
+        message=message,
+        internal=internal,
+        extra=extra,
+    )
+
+
+def _check_choices_belong_to_user(user, values: dict[str, Any]) -> None:
+    organisation = values.get("organisation")
+    if (
+        organisation is not None
+        and not Membership.objects.filter(user=user, organisation=organisation).exists()
+    ):
+        raise ValidationError({"organisation": ["You are not a member of this organisation."]})
+
+
+def _apply_values(application: Application, values: dict[str, Any]) -> list[str]:
+    unknown = set(values) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({f: ["This field cannot be set."] for f in sorted(unknown)})
+    changed = []
+    for field, value in values.items():
+        if getattr(application, field) != value:
+            setattr(application, field, value)
+            changed.append(field)
+    return changed
+
+
+@transaction.atomic
+def application_create(*, applicant, **values: Any) -> Application:
+    """A new draft. Incomplete is fine; shapes are still validated."""
+    _check_choices_belong_to_user(applicant, values)
+    application = Application(applicant=applicant)
+    _apply_values(application, values)
+    application.full_clean()
+    application.save()
+    event_record(
+        application,
+        actor=applicant,
+        kind=ApplicationEvent.Kind.CREATED,
+        from_status="",
+        message="Draft created.",
+    )
+    return application
+
+
+@transaction.atomic
+def application_update(*, application: Application, actor, **values: Any) -> Application:
+    """Change a draft. Refused once submitted. Writes an `edited` event naming the fields."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if not application.is_editable:
+        raise ValidationError(
+            f"This application is {application.get_status_display().lower()}: "
+            "only drafts can be edited."
+        )
+    _check_choices_belong_to_user(actor, values)
+    changed = _apply_values(application, values)
+    if not changed:
+        return application
+    application.full_clean()
+    application.save()
+    event_record(
+        application,
+        actor=actor,
+        kind=ApplicationEvent.Kind.EDITED,
+        from_status=application.status,
+        message="Draft saved.",
+        fields=changed,
+    )
+    return application
+
+
+@transaction.atomic
+def team_members_set(*, application: Application, actor, members: list[dict[str, str]]) -> None:
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if not application.is_editable:
+        raise ValidationError("Only drafts can be edited.")
+    seen = set()
+    rows = []
+    for i, member in enumerate(members):
+        row = TeamMember(application=application, **member)
+        row.full_clean(exclude=["application"])
+        if row.email.lower() in seen:
+            raise ValidationError(
+                {"team_members": [f"Member {i + 1}: {row.email} is listed twice."]}
+            )
+        seen.add(row.email.lower())
+        rows.append(row)
+    application.team_members.all().delete()
+    TeamMember.objects.bulk_create(rows)
+    event_record(
+        application,
+        actor=actor,
+        kind=ApplicationEvent.Kind.EDITED,
+        from_status=application.status,
+        message="Team updated.",
+        fields=["team_members"],
+    )
+
+
+PDF_MAGIC = b"%PDF-"
+
+
+def attachment_error(upload: UploadedFile) -> str | None:
+    """Refuse anything that is not a PDF by content, or is over the size limit."""
+    limit = settings.ATTACHMENT_MAX_BYTES
+    if upload.size is not None and upload.size > limit:
+        return (
+            f"{upload.name} is {upload.size / 1_048_576:.1f} MB: attachments may be at most "
+            f"{limit // 1_048_576} MB."
+        )
+    upload.seek(0)
+    head = upload.read(1024)
+    upload.seek(0)
+    if PDF_MAGIC not in head[:1024] or not head.lstrip().startswith(PDF_MAGIC):
+        return f"{upload.name} is not a PDF file (its content is not PDF, whatever its name)."
+    return None
+
+
+@transaction.atomic
+def attachment_add(*, application: Application, actor, upload: UploadedFile) -> Attachment:
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if not application.is_editable:
+        raise ValidationError("Only drafts can be edited.")
+    error = attachment_error(upload)
+    if error:
+        raise ValidationError({"attachments": [error]})
+    attachment = Attachment(
+        application=application,
+        token=secrets.token_hex(16),
+        name=Path(upload.name or "attachment.pdf").name[:200],
+        size=upload.size or 0,
+        uploaded_by=actor,
+    )
+    attachment.file.save(f"{attachment.token}.pdf", upload, save=False)
+    attachment.save()
+    event_record(
+        application,
+        actor=actor,
+        kind=ApplicationEvent.Kind.EDITED,
+        from_status=application.status,
+        message=f"Attachment {attachment.name} added.",
+        fields=["attachments"],
+    )
+    return attachment
+
+
+@transaction.atomic
+def attachment_remove(*, attachment: Attachment, actor) -> None:
+    application = Application.objects.select_for_update().get(pk=attachment.application_id)
+    if not application.is_editable:
+        raise ValidationError("Only drafts can be edited.")
+    name = attachment.name
+    attachment.file.delete(save=False)
+    attachment.delete()
+    event_record(
+        application,
+        actor=actor,
+        kind=ApplicationEvent.Kind.EDITED,
+        from_status=application.status,
+        message=f"Attachment {name} removed.",
+        fields=["attachments"],
+    )
+
+
+def application_submit(*, application: Application, actor) -> Application:
+    """Submit a draft: every rule checked, then one transition, one event, routing and the
+    applicant's receipt on commit.
+
+    Idempotent: a second call (double click, repeated API call) finds the application already
+    submitted and returns it unchanged: still one submission and one event.
+    """
+    with transaction.atomic():
+        application = Application.objects.select_for_update().get(pk=application.pk)
+        if application.status != ApplicationStatus.DRAFT:
+            if application.submitted_at is not None and application.status != "withdrawn":
+                return application
+            raise ValidationError(
+                f"This application is {application.get_status_display().lower()} and cannot be "
+                "submitted."
+            )
+        now = timezone.now()
+        errors = submission_errors(application, user=actor, now=now)
+        if errors:
+            raise ValidationError(errors)
+        mode = application.access_mode
+        counted_from = timezone.localdate(now)
+        if mode.schedule == AccessMode.Schedule.CUTOFFS:
+            application.cutoff = next_cutoff(mode, now)
+            counted_from = timezone.localdate(application.cutoff.closes_at)
+        application.expected_decision_by = add_working_days(
+            counted_from, mode.decision_target_working_days
+        )
+        application.status = ApplicationStatus.SUBMITTED
+        application.submitted_at = now
+        application.save()
+        event_record(
+            application,
+            actor=actor,
+            kind=ApplicationEvent.Kind.SUBMITTED,
+            from_status=ApplicationStatus.DRAFT,
+            message="Application submitted.",
+        )
+        transaction.on_commit(lambda: _enqueue_routing(application.pk))
+        _receipt_queue(application)
+    return application
+
+
+def _receipt_queue(application: Application) -> None:
+    """The applicant's receipt: stored once (its key), sent after commit."""
+    # No import cycle (review_services does not import this module); imported here so that the
+    # applicant side does not depend on the review side at import time.
+    from notifications.services import notification_queue
+
+    applicant = application.applicant
+    notification_queue(
+        key=f"receipt:{application.pk}",
+        recipient=applicant.email,
+        recipient_name=applicant.get_full_name(),
+        template="receipt",
+        context={"application": application},
+        application=application,
+    )
+
+
+def _enqueue_routing(application_id: int) -> None:
+    """Hand the application to the routing worker. If the broker is down the application stays
+    submitted, and the periodic sweep enqueues it later: nothing is lost."""
+    enqueue(review_tasks.route_application, application_id)
+
+
+@transaction.atomic
+def application_withdraw(*, application: Application, actor) -> Application:
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if application.status == ApplicationStatus.WITHDRAWN:
+        return application
+    if not can_transition(application.status, ApplicationStatus.WITHDRAWN):
+        raise ValidationError(
+            f"This application is already {application.get_status_display().lower()}: it can "
+            "no longer be withdrawn."
+        )
+    from_status = application.status
+    application.status = ApplicationStatus.WITHDRAWN
+    application.save()
+    event_record(
+        application,
+        actor=actor,
+        kind=ApplicationEvent.Kind.WITHDRAWN,
+        from_status=from_status,
+        message="Withdrawn by the applicant.",
+    )
+    return application

@@ -1,0 +1,249 @@
+"""Applicant pages: dashboard, the multi-step application form, the timeline, the letter."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from applications import rules, services
+from applications import selectors as applications_selectors
+from applications.filters import ApplicationFilter
+from applications.forms import FIELD_STEP, STEP_NAMES, STEPS, TeamMemberFormSet
+from applications.models import Application
+from organisations import selectors as organisations_selectors
+from portal.forms import add_service_errors
+from portal.lists import filtered_page
+from reviews import selectors as reviews_selectors
+
+
+def _safe_next(request: HttpRequest) -> str | None:
+    """The `next` parameter when it stays on this site (never an open redirect)."""
+    target = request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
+
+
+NEXT_STEP_TEXT = {
+    Application.Status.DRAFT: "Complete the form and submit it.",
+    Application.Status.SUBMITTED: "The AI Factory is assigning reviewers.",
+    Application.Status.UNDER_REVIEW: "Reviewers at the AI Factory are assessing it.",
+    Application.Status.NEEDS_ATTENTION: "The AI Factory's staff are finding reviewers.",
+    Application.Status.APPROVED: "Approved: see the decision.",
+    Application.Status.REJECTED: "Not approved: see the decision.",
+    Application.Status.WITHDRAWN: "Withdrawn: nothing more will happen.",
+}
+
+
+STATUS_BADGE = {
+    Application.Status.DRAFT: "text-bg-light border",
+    Application.Status.NEEDS_ATTENTION: "text-bg-warning",
+    Application.Status.APPROVED: "text-bg-success",
+    Application.Status.REJECTED: "text-bg-danger",
+    Application.Status.WITHDRAWN: "text-bg-secondary",
+}
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The applications the user follows, 25 a page, filtered as the API filters them."""
+    # Only what the table shows: the related rows are wide (texts, JSON).
+    applications = applications_selectors.application_list_for_applicant(user=request.user).only(
+        "id",
+        "title",
+        "status",
+        "applicant_id",
+        "gpu_hours",
+        "expected_decision_by",
+        "updated_at",
+        "organisation__legal_name",
+        "access_mode__short_name",
+        "system__name",
+        "system__factory__name",
+        "system__factory__short_name",
+    )
+    filterset, page = filtered_page(request, ApplicationFilter, applications)
+    for application in page:  # looked up here: per-row template loops are slow
+        application.next_step = NEXT_STEP_TEXT[application.status]
+        application.badge_class = STATUS_BADGE.get(application.status, "text-bg-primary")
+    organisations = list(organisations_selectors.organisation_list_for_user(user=request.user))
+    return render(
+        request,
+        "applications/dashboard.html",
+        {"page": page, "filterset": filterset, "organisations": organisations},
+    )
+
+
+@login_required
+@require_POST
+def application_new(request: HttpRequest) -> HttpResponse:
+    application = services.application_create(applicant=request.user)
+    return redirect("applications:application-edit", pk=application.pk, step=STEP_NAMES[0])
+
+
+def _step_url(application: Application, step: str) -> str:
+    return reverse("applications:application-edit", kwargs={"pk": application.pk, "step": step})
+
+
+@login_required
+def application_edit(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    application = applications_selectors.application_get_for_owner(user=request.user, pk=pk)
+    if step not in STEP_NAMES:
+        raise Http404
+    if not application.is_editable:
+        messages.info(request, "Only drafts can be edited.")
+        return redirect(application)
+    index = STEP_NAMES.index(step)
+    context = {
+        "application": application,
+        "steps": [(name, label) for name, label, _ in STEPS],
+        "step": step,
+        "step_index": index,
+    }
+    if step == "review":
+        problems = rules.submission_errors(application, user=request.user)
+        context["problems"] = [
+            (field, FIELD_STEP.get(field, "review"), msgs) for field, msgs in problems.items()
+        ]
+        context["team_members"] = application.team_members.all()
+        context["attachments"] = application.attachments.all()
+        return render(request, "applications/application_review.html", context)
+
+    form_class = STEPS[index][2]
+    # The form gets its own copy: a bound ModelForm writes into its instance while validating.
+    instance = Application.objects.get(pk=application.pk)
+    form = form_class(
+        request.POST or None, request.FILES or None, instance=instance, user=request.user
+    )
+    team = None
+    if step == "project":
+        initial = list(application.team_members.values("name", "email", "role", "affiliation"))
+        team = TeamMemberFormSet(request.POST or None, initial=initial, prefix="team")
+    if request.method == "POST" and form.is_valid() and (team is None or team.is_valid()):
+        try:
+            _save_step(request, application, form, team)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            go = request.POST.get("go", "next")
+            if go == "back" and index > 0:
+                return redirect(_step_url(application, STEP_NAMES[index - 1]))
+            if go == "stay":
+                messages.success(request, "Saved.")
+                return redirect(_step_url(application, step))
+            return redirect(_step_url(application, STEP_NAMES[index + 1]))
+    context.update(form=form, team=team, attachments=application.attachments.all())
+    return render(request, "applications/application_step.html", context)
+
+
+@transaction.atomic
+def _save_step(request, application, form, team) -> None:
+    """One step is saved whole or not at all (fields, team, attachment)."""
+    values = {f: form.cleaned_data[f] for f in form._meta.fields if f in form.cleaned_data}
+    services.application_update(application=application, actor=request.user, **values)
+    if team is not None:
+        members = [
+            {k: v for k, v in f.cleaned_data.items() if k != "DELETE"}
+            for f in team.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE") and f.cleaned_data.get("email")
+        ]
+        services.team_members_set(application=application, actor=request.user, members=members)
+    upload = form.cleaned_data.get("attachment") if "attachment" in form.fields else None
+    if upload:
+        services.attachment_add(application=application, actor=request.user, upload=upload)
+
+
+@login_required
+@require_POST
+def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    application = applications_selectors.application_get_for_owner(user=request.user, pk=pk)
+    try:
+        services.application_submit(application=application, actor=request.user)
+    except ValidationError:
+        messages.error(request, "The application cannot be submitted yet: see the problems below.")
+        return redirect(_step_url(application, "review"))
+    messages.success(request, "Your application was submitted.")
+    return redirect(application)
+
+
+@login_required
+@require_POST
+def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    application = applications_selectors.application_get_for_owner(user=request.user, pk=pk)
+    try:
+        services.application_withdraw(application=application, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Your application was withdrawn.")
+    return redirect(application)
+
+
+@login_required
+def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    application = applications_selectors.application_get_for_applicant(user=request.user, pk=pk)
+    return render(
+        request,
+        "applications/application_detail.html",
+        {
+            "application": application,
+            "decision": getattr(application, "decision", None),
+            "reviews": reviews_selectors.reviews_for_applicant(application=application),
+            "events": application.public_events,
+            "next_step": NEXT_STEP_TEXT[application.status],
+            "is_owner": application.applicant_id == request.user.pk,
+        },
+    )
+
+
+@login_required
+def attachment_download(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
+    application = applications_selectors.application_get_for_applicant(user=request.user, pk=pk)
+    attachment = get_object_or_404(application.attachments, pk=attachment_id)
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.name,
+        content_type="application/pdf",
+    )
+
+
+@login_required
+@require_POST
+def attachment_delete(request: HttpRequest, pk: int, attachment_id: int) -> HttpResponse:
+    application = applications_selectors.application_get_for_owner(user=request.user, pk=pk)
+    attachment = get_object_or_404(application.attachments, pk=attachment_id)
+    try:
+        services.attachment_remove(attachment=attachment, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(_step_url(application, "data"))
+
+
+@login_required
+def decision_letter(request: HttpRequest, pk: int) -> HttpResponse:
+    """A print-ready decision letter, for the applicant (and the site's reviewers)."""
+    from reviews import selectors as review_selectors
+
+    try:
+        application = applications_selectors.application_get_for_applicant(user=request.user, pk=pk)
+    except Http404:
+        application = review_selectors.application_get_for_reviewer(user=request.user, pk=pk)
+    decision = getattr(application, "decision", None)
+    if decision is None:
+        raise Http404
+    allocation = getattr(application, "allocation", None)
+    return render(
+        request,
+        "applications/decision_letter.html",
+        {"application": application, "decision": decision, "allocation": allocation},
+    )

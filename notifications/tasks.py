@@ -1,0 +1,18 @@
+"""Celery task that sends a stored email: a thin adapter with bounded retries."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+
+from portal.tasks import RETRY
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, **RETRY)
+def send_notification(self, notification_id: int) -> bool:
+    from notifications.services import notification_send
+
+    return notification_send(notification_id=notification_id)

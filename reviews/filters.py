@@ -1,0 +1,54 @@
+"""Filters of a reviewer's assignments, shared by the desk and the API (django-filter).
+
+`status=open` (the desk's default) keeps the assignments still to do; `q` searches the
+application's title, organisation and number; `ordering=due` sorts by due date.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from applications.filters import SEARCH_MAX_LENGTH, search
+from reviews.models import Assignment
+
+OPEN = "open"
+
+
+class AssignmentFilter(django_filters.FilterSet):
+    mode = django_filters.CharFilter(
+        field_name="application__access_mode__slug", label="Access mode", max_length=60
+    )
+    status = django_filters.ChoiceFilter(
+        choices=[(OPEN, "Open"), *Assignment.Status.choices],
+        method="filter_status",
+        empty_label="Any",
+    )
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue only")
+    factory = django_filters.CharFilter(
+        field_name="application__system__factory__slug", label="AI Factory", max_length=60
+    )
+    q = django_filters.CharFilter(
+        method="filter_search", label="Search", max_length=SEARCH_MAX_LENGTH
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=(("due_by", "due"),), field_labels={"due_by": "Due"}
+    )
+
+    class Meta:
+        model = Assignment
+        fields: list[str] = []
+
+    def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == OPEN:
+            return queryset.filter(status__in=Assignment.OPEN)
+        return queryset.filter(status=value)
+
+    def filter_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if not value:
+            return queryset
+        return queryset.filter(status__in=Assignment.OPEN, due_by__lt=timezone.localdate())
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return search(queryset, "application__", value)

@@ -1,0 +1,168 @@
+"""Reads for reviewers and approvers, and who may see what on the review side.
+
+A reviewer sees the applications assigned to them (unless they declined); a site approver sees
+every application at their site; anybody else gets a 404."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
+
+from applications.models import OPEN_STATUSES, Application, ApplicationEvent, ApplicationStatus
+from organisations.models import Membership
+from portal.permissions import visible_to_reviewer
+from reviews.models import Assignment, ConflictOfInterest, SiteRole
+from reviews.routing import Candidate
+
+
+def _candidate_rows(*, factory_id: int) -> QuerySet:
+    return (
+        SiteRole.objects.filter(
+            factory_id=factory_id,
+            is_active=True,
+            role__in=[SiteRole.Role.TECHNICAL, SiteRole.Role.SCIENTIFIC],
+            user__is_active=True,
+        )
+        # A correlated count per reviewer uses the (reviewer, status) index; a join would read
+        # and group every assignment the reviewers ever had.
+        .annotate(
+            open_count=Coalesce(
+                Subquery(
+                    Assignment.objects.filter(
+                        reviewer_id=OuterRef("user_id"), status__in=Assignment.OPEN
+                    )
+                    .order_by()
+                    .values("reviewer_id")
+                    .annotate(n=Count("pk"))
+                    .values("n")[:1]
+                ),
+                0,
+            )
+        )
+        .order_by("user_id", "role")
+        .values("user_id", "user__email", "role", "expertise", "max_open_assignments", "open_count")
+    )
+
+
+def routing_candidates(*, factory_id: int) -> list[Candidate]:
+    """The site's active reviewers with their load, organisations and declared conflicts."""
+    roles = list(_candidate_rows(factory_id=factory_id))
+    user_ids = {r["user_id"] for r in roles}
+    orgs: dict[int, set[int]] = {}
+    conflicts: dict[int, set[int]] = {}
+    if user_ids:
+        for user_id, org_id in Membership.objects.filter(user_id__in=user_ids).values_list(
+            "user_id", "organisation_id"
+        ):
+            orgs.setdefault(user_id, set()).add(org_id)
+        for user_id, org_id in ConflictOfInterest.objects.filter(
+            reviewer_id__in=user_ids
+        ).values_list("reviewer_id", "organisation_id"):
+            conflicts.setdefault(user_id, set()).add(org_id)
+    return [
+        Candidate(
+            user_id=r["user_id"],
+            email=r["user__email"],
+            kind=r["role"],
+            expertise=frozenset(r["expertise"] or []),
+            open_assignments=r["open_count"],
+            max_open_assignments=r["max_open_assignments"],
+            organisation_ids=frozenset(orgs.get(r["user_id"], ())),
+            conflict_organisation_ids=frozenset(conflicts.get(r["user_id"], ())),
+        )
+        for r in roles
+    ]
+
+
+def reviews_complete(application: Application) -> bool:
+    mode = application.access_mode
+    done = dict(
+        application.assignments.filter(status=Assignment.Status.DONE)
+        .values_list("kind")
+        .annotate(n=Count("pk"))
+    )
+    return (
+        done.get("technical", 0) >= mode.technical_reviews
+        and done.get("scientific", 0) >= mode.scientific_reviews
+    )
+
+
+def applications_overdue(*, today: date) -> QuerySet[Application]:
+    return Application.objects.filter(
+        status__in=OPEN_STATUSES, expected_decision_by__lt=today
+    ).select_related("system__factory")
+
+
+def application_list_for_reviewer(
+    *, user, approver_sites: list[int] | None = None
+) -> QuerySet[Application]:
+    """Applications on a reviewer's or approver's desk (drafts never appear). `approver_sites`:
+    the user's `approver_factory_ids`, when the caller has read them already."""
+    if not user.is_authenticated:
+        return Application.objects.none()
+    return (
+        Application.objects.exclude(status=ApplicationStatus.DRAFT)
+        .filter(visible_to_reviewer(user, approver_sites))
+        .select_related("access_mode", "system__factory", "organisation", "applicant")
+    )
+
+
+def application_get_for_reviewer(*, user, pk: int) -> Application:
+    queryset = application_list_for_reviewer(user=user).prefetch_related(
+        "attachments",
+        "team_members",
+        Prefetch(
+            "assignments",
+            queryset=Assignment.objects.select_related("reviewer", "review").order_by("pk"),
+        ),
+        Prefetch(
+            "events",
+            queryset=ApplicationEvent.objects.select_related("actor"),
+            to_attr="all_events",
+        ),
+        "routing_records",
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+def assignment_list_for_reviewer(*, user) -> QuerySet[Assignment]:
+    """The reviewer's own assignments, soonest due first, with what the desk shows."""
+    if not user.is_authenticated:
+        return Assignment.objects.none()
+    return (
+        Assignment.objects.filter(reviewer=user)
+        .select_related(
+            "application__access_mode", "application__system__factory",
+            "application__organisation",
+        )
+        .order_by("due_by", "pk")
+    )  # fmt: skip
+
+
+def assignment_get_for_reviewer(*, user, pk: int) -> Assignment:
+    return get_object_or_404(assignment_list_for_reviewer(user=user), pk=pk)
+
+
+def reviews_for_applicant(*, application: Application) -> list[dict]:
+    """What the applicant sees of the reviews: scores and the comment for them, never the
+    internal note; the reviewer's name only when the access mode says so."""
+    from reviews.models import Review
+
+    if application.status not in (Application.Status.APPROVED, Application.Status.REJECTED):
+        return []
+    reviews = Review.objects.filter(assignment__application=application).select_related(
+        "assignment__reviewer"
+    )
+    show_names = application.access_mode.reviewer_identities_visible
+    return [
+        {
+            "kind": review.assignment.get_kind_display(),
+            "reviewer": str(review.assignment.reviewer) if show_names else None,
+            "scores": review.scores,
+            "comment": review.comment_for_applicant,
+        }
+        for review in reviews.order_by("assignment__kind", "pk")
+    ]

@@ -1,0 +1,101 @@
+"""API shapes of assignments, reviews and decisions."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from reviews.models import Assignment, Decision, Review
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    application = serializers.IntegerField(source="application_id", read_only=True)
+    title = serializers.CharField(source="application.title", read_only=True)
+    access_mode = serializers.SlugRelatedField(
+        source="application.access_mode", slug_field="slug", read_only=True
+    )
+    system = serializers.SlugRelatedField(
+        source="application.system", slug_field="slug", read_only=True
+    )
+    factory = serializers.CharField(source="application.system.factory.slug", read_only=True)
+    gpu_hours = serializers.IntegerField(source="application.gpu_hours", read_only=True)
+
+    class Meta:
+        model = Assignment
+        fields = [
+            "id",
+            "application",
+            "title",
+            "access_mode",
+            "system",
+            "factory",
+            "gpu_hours",
+            "kind",
+            "status",
+            "due_by",
+            "decline_reason",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ReviewInputSerializer(serializers.Serializer):
+    technical_feasibility = serializers.IntegerField(min_value=0, max_value=5)
+    technical_feasibility_note = serializers.CharField(max_length=1000)
+    ai_innovation = serializers.IntegerField(min_value=0, max_value=5)
+    ai_innovation_note = serializers.CharField(max_length=1000)
+    team_readiness = serializers.IntegerField(min_value=0, max_value=5)
+    team_readiness_note = serializers.CharField(max_length=1000)
+    resource_justification = serializers.IntegerField(min_value=0, max_value=5)
+    resource_justification_note = serializers.CharField(max_length=1000)
+    comment_for_applicant = serializers.CharField(max_length=4000)
+    internal_note = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+    recommendation = serializers.ChoiceField(choices=Review.Recommendation.choices)
+    recommended_gpu_hours = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+
+
+class ReviewSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Review
+        fields = [
+            "id",
+            "technical_feasibility",
+            "technical_feasibility_note",
+            "ai_innovation",
+            "ai_innovation_note",
+            "team_readiness",
+            "team_readiness_note",
+            "resource_justification",
+            "resource_justification_note",
+            "comment_for_applicant",
+            "internal_note",
+            "recommendation",
+            "recommended_gpu_hours",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class DeclineInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300)
+    conflict_of_interest = serializers.BooleanField(required=False, default=False)
+
+
+class DecisionInputSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Decision.Outcome.choices)
+    # A rejection gives no hours: absent means None (the service's argument is required).
+    gpu_hours = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    comment = serializers.CharField(max_length=4000)
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    application = serializers.IntegerField(source="application_id", read_only=True)
+    allocation = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Decision
+        fields = ["application", "outcome", "gpu_hours", "comment", "created_at", "allocation"]
+        read_only_fields = fields
+
+    def get_allocation(self, decision: Decision) -> int | None:
+        allocation = getattr(decision.application, "allocation", None)
+        return allocation.pk if allocation else None

@@ -1,0 +1,118 @@
+"""The site approver's decision: approve (capacity-checked, an allocation) or reject."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from allocations.models import Allocation
+from allocations.selectors import system_remaining_gpu_hours
+from applications.models import (
+    Application,
+    ApplicationEvent,
+    ApplicationStatus,
+)
+from applications.services import event_record
+from factories.models import System
+from notifications.services import notification_queue
+from portal import permissions
+from portal.workdays import add_months
+from reviews import selectors as review_selectors
+from reviews.models import Decision
+
+User = get_user_model()
+
+logger = logging.getLogger(__name__)
+
+
+def application_decide(
+    *, application: Application, approver, outcome: str, gpu_hours: int | None, comment: str
+) -> Decision:
+    """The site approver approves (creating an Allocation) or rejects.
+
+    The capacity check and the allocation happen in one transaction holding a lock on the
+    system's row, so concurrent approvals on one system are serialised and can never award more
+    than the system has left for the period.
+    """
+    with transaction.atomic():
+        application = (
+            Application.objects.select_for_update(of=("self",))
+            .select_related("access_mode", "system__factory", "applicant")
+            .get(pk=application.pk)
+        )
+        if not permissions.may_decide(approver, application):
+            raise Application.DoesNotExist
+        errors: dict[str, list[str]] = {}
+        if application.status != ApplicationStatus.UNDER_REVIEW:
+            raise ValidationError(
+                f"This application is {application.get_status_display().lower()}: it cannot be "
+                "decided now."
+            )
+        if not review_selectors.reviews_complete(application):
+            raise ValidationError("The reviews this access mode needs are not all in yet.")
+        if not (comment or "").strip():
+            errors["comment"] = ["Give the reasons for the decision."]
+        if outcome not in Decision.Outcome.values:
+            errors["outcome"] = ["Choose approve or reject."]
+        allocation = None
+        if outcome == Decision.Outcome.APPROVE:
+            system = System.objects.select_for_update().get(pk=application.system_id)
+            requested = application.gpu_hours or 0
+            year = application.start_date.year
+            remaining = system_remaining_gpu_hours(system=system, year=year)
+            if not gpu_hours or gpu_hours <= 0:
+                errors["gpu_hours"] = ["Award more than 0 GPU-hours."]
+            elif gpu_hours > requested:
+                errors["gpu_hours"] = [f"At most the {requested:,} GPU-hours requested."]
+            elif remaining is None:
+                errors["gpu_hours"] = [
+                    f"The capacity of {system.name} is not published yet: an admin must set its "
+                    "allocatable GPU-hours per year first."
+                ]
+            elif gpu_hours > remaining:
+                errors["gpu_hours"] = [
+                    f"Only {max(remaining, 0):,} GPU-hours are left on {system.name} for {year}."
+                ]
+            if not errors:
+                start = application.start_date
+                allocation = Allocation(
+                    application=application, system=system, gpu_hours=gpu_hours, start=start,
+                    end=add_months(start, application.duration_months), period_year=year,
+                )  # fmt: skip
+        if errors:
+            raise ValidationError(errors)
+        decision = Decision.objects.create(
+            application=application, approver=approver, outcome=outcome,
+            gpu_hours=gpu_hours if allocation else None, comment=comment.strip(),
+        )  # fmt: skip
+        if allocation is not None:
+            allocation.full_clean()
+            allocation.save()
+        from_status = application.status
+        application.status = (
+            ApplicationStatus.APPROVED if allocation else ApplicationStatus.REJECTED
+        )
+        application.decided_at = timezone.now()
+        application.save(update_fields=["status", "decided_at", "updated_at"])
+        event_record(
+            application, actor=approver,
+            kind=ApplicationEvent.Kind.APPROVED if allocation else ApplicationEvent.Kind.REJECTED,
+            from_status=from_status,
+            message=(
+                f"Approved: {gpu_hours:,} GPU-hours on {application.system.name}."
+                if allocation else "Not approved."
+            ),
+        )  # fmt: skip
+        notification_queue(
+            key=f"decision:{application.pk}",
+            recipient=application.applicant.email,
+            recipient_name=application.applicant.get_full_name(),
+            template="decision",
+            context={"application": application, "decision": decision, "allocation": allocation},
+            application=application,
+        )
+    return decision

@@ -1,0 +1,225 @@
+"""The reviewer's desk, reviews, the site's applications, the approver's decision, statistics."""
+
+from __future__ import annotations
+
+import statistics
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from allocations import selectors as allocations_selectors
+from applications.filters import ApplicationFilter
+from applications.models import OPEN_STATUSES, Application, ApplicationStatus
+from factories.models import AIFactory
+from portal import permissions
+from portal.decorators import approver_or_staff_required, approver_required, reviewer_required
+from portal.forms import add_service_errors
+from portal.lists import filtered_page
+from reviews import selectors as reviews_selectors
+from reviews.filters import AssignmentFilter
+from reviews.forms import DecisionForm, DeclineForm, ReviewForm
+from reviews.services import assignments as assignment_services
+from reviews.services import decisions as decision_services
+
+
+@reviewer_required
+def desk(request: HttpRequest) -> HttpResponse:
+    """A reviewer's assignments, soonest due first, 25 a page: the open ones unless the filter
+    says otherwise (the API filters alike)."""
+    assignments = reviews_selectors.assignment_list_for_reviewer(user=request.user)
+    filterset, page = filtered_page(
+        request, AssignmentFilter, assignments, defaults={"status": "open"}
+    )
+    return render(
+        request,
+        "reviews/desk.html",
+        {
+            "page": page,
+            "filterset": filterset,
+            "today": timezone.localdate(),
+            "is_site_approver": bool(permissions.approver_factory_ids(request.user)),
+        },
+    )
+
+
+@approver_required
+def site_applications(request: HttpRequest) -> HttpResponse:
+    """An approver's landing page: the applications at the sites they approve for, the
+    undecided ones (`Open`) unless the filter says otherwise, decision due soonest first."""
+    approver_sites = permissions.approver_factory_ids(request.user)
+    applications = (
+        reviews_selectors.application_list_for_reviewer(
+            user=request.user, approver_sites=approver_sites
+        )
+        .filter(system__factory_id__in=approver_sites)
+        .order_by("expected_decision_by", "pk")
+    )
+    filterset, page = filtered_page(
+        request, ApplicationFilter, applications, defaults={"status": "open"}
+    )
+    return render(
+        request,
+        "reviews/site_applications.html",
+        {"page": page, "filterset": filterset, "today": timezone.localdate()},
+    )
+
+
+@login_required
+def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = reviews_selectors.assignment_get_for_reviewer(user=request.user, pk=pk)
+    application = reviews_selectors.application_get_for_reviewer(
+        user=request.user, pk=assignment.application_id
+    )
+    review_form = ReviewForm(request.POST or None) if assignment.is_open else None
+    decline_form = DeclineForm(prefix="decline") if assignment.is_open else None
+    if request.method == "POST" and review_form is not None and review_form.is_valid():
+        try:
+            assignment_services.review_record(
+                assignment=assignment, reviewer=request.user, **review_form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_service_errors(review_form, exc)
+        else:
+            messages.success(request, "Your review was recorded. Thank you.")
+            return redirect("review:desk")
+    return render(
+        request,
+        "reviews/assignment.html",
+        {
+            "assignment": assignment,
+            "application": application,
+            "review_form": review_form,
+            "decline_form": decline_form,
+        },
+    )
+
+
+@login_required
+@require_POST
+def assignment_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = reviews_selectors.assignment_get_for_reviewer(user=request.user, pk=pk)
+    try:
+        assignment_services.assignment_accept(assignment=assignment, reviewer=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("review:assignment-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def assignment_decline(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = reviews_selectors.assignment_get_for_reviewer(user=request.user, pk=pk)
+    form = DeclineForm(request.POST, prefix="decline")
+    if form.is_valid():
+        try:
+            assignment_services.assignment_decline(
+                assignment=assignment,
+                reviewer=request.user,
+                reason=form.cleaned_data["reason"],
+                conflict_of_interest=form.cleaned_data["conflict_of_interest"],
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, "You declined the assignment.")
+            return redirect("review:desk")
+    else:
+        messages.error(request, "Say why you decline.")
+    return redirect("review:assignment-detail", pk=pk)
+
+
+@login_required
+def site_application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The application as reviewers and approvers see it, with reviews, routing and decision."""
+    application = reviews_selectors.application_get_for_reviewer(user=request.user, pk=pk)
+    is_approver = permissions.may_decide(request.user, application)
+    if request.method == "POST" and not is_approver:
+        raise Http404  # only the site's approvers decide, as in the API
+    form = None
+    if is_approver and application.status == ApplicationStatus.UNDER_REVIEW:
+        form = DecisionForm(request.POST or None, initial={"gpu_hours": application.gpu_hours})
+        if request.method == "POST" and form.is_valid():
+            try:
+                decision_services.application_decide(
+                    application=application, approver=request.user, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, "The decision was recorded and the applicant told.")
+                return redirect("review:site-application", pk=pk)
+    remaining = None
+    if is_approver and application.start_date:
+        remaining = allocations_selectors.system_remaining_gpu_hours(
+            system=application.system, year=application.start_date.year
+        )
+    return render(
+        request,
+        "reviews/application.html",
+        {
+            "application": application,
+            "is_approver": is_approver,
+            "decision_form": form,
+            "reviews_complete": reviews_selectors.reviews_complete(application),
+            "remaining": remaining,
+            "routing_records": application.routing_records.all() if is_approver else [],
+        },
+    )
+
+
+@login_required
+def site_attachment_download(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
+    application = reviews_selectors.application_get_for_reviewer(user=request.user, pk=pk)
+    attachment = get_object_or_404(application.attachments, pk=attachment_id)
+    return FileResponse(
+        attachment.file.open("rb"), as_attachment=True, filename=attachment.name,
+        content_type="application/pdf",
+    )  # fmt: skip
+
+
+@approver_or_staff_required
+def staff_stats(request: HttpRequest) -> HttpResponse:
+    """Per factory: open applications, overdue ones, median working time to decision. Staff see
+    every factory, an approver the sites they approve for."""
+    today = timezone.localdate()
+    factories = AIFactory.objects.all()
+    if not request.user.is_staff:
+        factories = factories.filter(pk__in=permissions.approver_factory_ids(request.user))
+    factories = factories.annotate(
+        open_count=Count(
+            "systems__applications",
+            filter=Q(systems__applications__status__in=OPEN_STATUSES),
+        ),
+        overdue_count=Count(
+            "systems__applications",
+            filter=Q(systems__applications__status__in=OPEN_STATUSES,
+                     systems__applications__expected_decision_by__lt=today),
+        ),
+    ).order_by("wave", "name")  # fmt: skip
+    durations: dict[int, list[float]] = {}
+    decided = Application.objects.filter(decided_at__isnull=False, submitted_at__isnull=False)
+    for factory_id, submitted, decided_at in decided.values_list(
+        "system__factory_id", "submitted_at", "decided_at"
+    ):
+        durations.setdefault(factory_id, []).append(
+            (decided_at - submitted).total_seconds() / 86400
+        )
+    rows = [
+        {
+            "factory": f,
+            "open": f.open_count,
+            "overdue": f.overdue_count,
+            "median_days": round(statistics.median(durations[f.pk]), 1)
+            if f.pk in durations
+            else None,
+            "decided": len(durations.get(f.pk, [])),
+        }
+        for f in factories
+    ]
+    return render(request, "reviews/stats.html", {"rows": rows})
