@@ -245,8 +245,11 @@ def application_submit(*, application: Application, actor) -> Application:
         if mode.schedule == AccessMode.Schedule.CUTOFFS:
             application.cutoff = next_cutoff(mode, now)
             counted_from = timezone.localdate(application.cutoff.closes_at)
+        # In the working days of the factory's country: never on one of its public holidays.
         application.expected_decision_by = add_working_days(
-            counted_from, mode.decision_target_working_days
+            counted_from,
+            mode.decision_target_working_days,
+            country=application.system.factory.country,
         )
         application.status = ApplicationStatus.SUBMITTED
         application.submitted_at = now

@@ -469,3 +469,6 @@ PORTAL_SITE_URL = env_str("PORTAL_SITE_URL", "http://127.0.0.1:8000").rstrip("/"
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# A reviewer's due date: this many working days before the expected decision date (the
+# approver's time to decide), never before the next working day.
+REVIEW_DUE_WORKING_DAYS_BEFORE_DECISION = env_int("REVIEW_DUE_WORKING_DAYS_BEFORE_DECISION", 2)

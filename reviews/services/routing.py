@@ -28,11 +28,11 @@ from notifications.services import (
     user_names,
 )
 from portal.tasks import enqueue
-from portal.workdays import add_working_days
 from reviews import routing
 from reviews import selectors as review_selectors
 from reviews import tasks as review_tasks
 from reviews.models import Assignment, RoutingRecord
+from reviews.services.deadlines import review_due_by
 
 User = get_user_model()
 
@@ -212,6 +212,15 @@ def _route_batch(applications: list[Application], *, trigger: str) -> list[Routi
     records = RoutingRecord.objects.bulk_create([record for _, _, record in routed])
     staffed = [(a, result) for a, result, _ in routed if result.staffed]
     today = timezone.localdate()
+    # The reviewers' due date leaves the approver time before the expected decision date.
+    due = {
+        a.pk: review_due_by(
+            expected_decision_by=a.expected_decision_by,
+            today=today,
+            country=a.system.factory.country.code,
+        )
+        for a, _, _ in routed
+    }
     # As one at a time: whoever was chosen is assigned, also when the site is short of reviewers
     # for the rest (the application is then flagged below).
     made = Assignment.objects.bulk_create(
@@ -219,7 +228,7 @@ def _route_batch(applications: list[Application], *, trigger: str) -> list[Routi
             application=a,
             reviewer_id=c.user_id,
             kind=c.kind,
-            due_by=a.expected_decision_by or add_working_days(today, 5),
+            due_by=due[a.pk],
         )
         for a, result, _ in routed
         for c in result.chosen

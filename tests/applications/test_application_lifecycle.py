@@ -3,7 +3,7 @@ and the decision date counted in working days."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from applications import services
 from applications.models import Application, ApplicationEvent, Cutoff
+from factories.models import System
+from portal.workdays import working_days_between
 from tests.helpers import pdf, submitted_events
 
 pytestmark = pytest.mark.django_db
@@ -23,9 +25,13 @@ def api(pk: int, action: str = "") -> str:
 
 
 def next_weekday(weekday: int, *, after_days: int = 1) -> datetime:
-    """Noon (local time) on the next `weekday` (0 = Monday) at least `after_days` from today."""
+    """Noon (local time) on the next `weekday` (0 = Monday) at least `after_days` from today
+    with no public holiday of Finland (LUMI's) in the three weeks after it: the tables below
+    count Monday to Friday (holidays are counted in tests/portal/test_workdays.py)."""
     day = timezone.localdate() + timedelta(days=after_days)
     day += timedelta(days=(weekday - day.weekday()) % 7)
+    while working_days_between(day, day + timedelta(days=21), country="FI") < 15:
+        day += timedelta(days=7)
     return timezone.make_aware(datetime.combine(day, time(12, 0)))
 
 
@@ -293,6 +299,35 @@ def test_it_expects_a_continuous_modes_decision_in_working_days_from_submission(
     assert draft.submitted_at == submitted_at
     assert draft.cutoff is None
     assert draft.expected_decision_by == submitted_at.date() + timedelta(days=days_later)
+
+
+@pytest.mark.parametrize(
+    ("system", "submitted_on", "decision"),
+    [
+        # Fast Lane: 4 working days. From Monday 2 December 2030 the fourth is Friday 6,
+        # Independence Day in Finland: moved to Monday 9 for LUMI, not for IT4LIA.
+        pytest.param("lumi", date(2030, 12, 2), date(2030, 12, 9), id="LUMI, December"),
+        pytest.param("leonardo", date(2030, 12, 2), date(2030, 12, 6), id="IT4LIA, December"),
+        # From Tuesday 23 April 2030: Thursday 25 is Liberation Day in Italy.
+        pytest.param("lumi", date(2030, 4, 23), date(2030, 4, 29), id="LUMI, April"),
+        pytest.param("leonardo", date(2030, 4, 23), date(2030, 4, 30), id="IT4LIA, April"),
+    ],
+)
+def test_it_expects_the_decision_in_working_days_of_the_factorys_country(
+    monkeypatch, alice, draft, system, submitted_on, decision
+):
+    services.application_update(
+        application=draft,
+        actor=alice,
+        system=System.objects.get(slug=system),
+        start_date=submitted_on + timedelta(days=14),
+    )
+    freeze(monkeypatch, timezone.make_aware(datetime.combine(submitted_on, time(12, 0))))
+
+    services.application_submit(application=draft, actor=alice)
+
+    draft.refresh_from_db()
+    assert draft.expected_decision_by == decision
 
 
 def test_it_expects_a_cutoff_modes_decision_in_working_days_from_the_cutoff(alice, modes, draft):

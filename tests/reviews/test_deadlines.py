@@ -1,11 +1,13 @@
 """Reminders one working day before a review is due, escalations once a decision is overdue:
-each sent once, however often the hourly check runs."""
+each sent once, however often the hourly check runs; the reviewer's due date before the decision
+date, in the working days of the factory's country."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from notifications.models import Notification
 from portal.workdays import add_working_days
@@ -13,6 +15,7 @@ from reviews import tasks
 from reviews.models import Assignment
 from reviews.services import deadlines as deadline_services
 from reviews.services import decisions as decision_services
+from reviews.services import routing as routing_services
 from tests.fixtures.reviews import review_all
 
 pytestmark = pytest.mark.django_db
@@ -64,12 +67,34 @@ def test_it_reminds_a_reviewer_one_working_day_before_the_due_date(
     assert (assignment.reminder_sent_at is not None) is reminded
 
 
+# Finland 2030: Independence Day is Friday 6 December; in Italy it is a working day.
+THURSDAY_BEFORE_INDEPENDENCE_DAY = date(2030, 12, 5)
+MONDAY_AFTER = date(2030, 12, 9)
+
+
+def test_the_working_day_before_a_due_date_skips_the_sites_public_holidays(
+    routed, submit_application, site_y, django_capture_on_commit_callbacks, mailoutbox
+):
+    italian = submit_application(system=site_y.system)
+    routing_services.application_route(application_id=italian.pk)
+    for application in (routed, italian):
+        set_due(application, MONDAY_AFTER)
+    type(routed).objects.update(expected_decision_by=MONDAY_AFTER + timedelta(30))
+
+    result = check(THURSDAY_BEFORE_INDEPENDENCE_DAY, django_capture_on_commit_callbacks)
+
+    # At LUMI the working day after Thursday is Monday: remind. At IT4LIA it is Friday: not yet.
+    assert result == {"reminders": 1, "escalations": 0}
+    assert mails(mailoutbox, "Reminder") == ["tess@csc.fi"]
+    assert italian.assignments.get().reminder_sent_at is None
+
+
 def test_it_reminds_once_however_often_it_runs(
     routed, django_capture_on_commit_callbacks, mailoutbox
 ):
     assignment = routed.assignments.get()
     today = assignment.due_by - timedelta(days=1)
-    while add_working_days(today, 1) < assignment.due_by:  # the working day before
+    while add_working_days(today, 1, country="FI") < assignment.due_by:  # the working day before
         today += timedelta(days=1)
 
     first = check(today, django_capture_on_commit_callbacks)
@@ -134,3 +159,51 @@ def test_it_does_not_escalate_on_the_due_date_or_after_a_decision(
 
 def test_the_hourly_task_runs_the_check(routed, mailoutbox):
     assert tasks.check_deadlines.delay().get() == {"reminders": 0, "escalations": 0}
+
+
+# --- The reviewer's due date ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("today", "decision", "country", "due"),
+    [
+        pytest.param(MONDAY, date(2030, 1, 16), "FI", date(2030, 1, 14), id="Wednesday → Monday"),
+        pytest.param(MONDAY, date(2030, 1, 14), "FI", date(2030, 1, 10), id="over the weekend"),
+        pytest.param(
+            MONDAY, date(2030, 12, 10), "FI", THURSDAY_BEFORE_INDEPENDENCE_DAY,
+            id="over Independence Day",
+        ),
+        pytest.param(MONDAY, date(2030, 12, 10), "IT", date(2030, 12, 6), id="not in Italy"),
+        pytest.param(MONDAY, MONDAY + timedelta(days=2), "FI", MONDAY + timedelta(days=1),
+                     id="never before the next working day"),
+        pytest.param(MONDAY, MONDAY - timedelta(days=3), "FI", MONDAY + timedelta(days=1),
+                     id="an overdue decision: tomorrow"),
+        pytest.param(MONDAY, None, "FI", MONDAY + timedelta(days=7), id="no decision date"),
+        pytest.param(THURSDAY_BEFORE_INDEPENDENCE_DAY, None, "FI", date(2030, 12, 13),
+                     id="no decision date, five Finnish working days"),
+    ],
+)  # fmt: skip
+def test_a_reviewer_is_due_two_working_days_before_the_decision(today, decision, country, due):
+    assert deadline_services.review_due_by(
+        expected_decision_by=decision, today=today, country=country
+    ) == due  # fmt: skip
+
+
+def test_the_approvers_working_days_are_a_setting(settings):
+    settings.REVIEW_DUE_WORKING_DAYS_BEFORE_DECISION = 4
+
+    due = deadline_services.review_due_by(
+        expected_decision_by=date(2030, 1, 18), today=MONDAY, country="FI"
+    )
+
+    assert due == date(2030, 1, 14)
+
+
+def test_routing_gives_the_reviewer_the_due_date_before_the_decision(routed):
+    assignment = routed.assignments.get()
+
+    assert routed.expected_decision_by == add_working_days(
+        timezone.localdate(routed.submitted_at), 4, country="FI"
+    )  # Fast Lane: four working days
+    assert assignment.due_by == add_working_days(routed.expected_decision_by, -2, country="FI")
+    assert timezone.localdate() < assignment.due_by < routed.expected_decision_by

@@ -10,6 +10,7 @@ from factories.models import System
 from notifications import services as notifications_services
 from notifications.models import Notification
 from organisations.models import Membership
+from portal.workdays import add_working_days
 from reviews.models import Assignment, ConflictOfInterest, RoutingRecord, SiteRole
 from reviews.services import routing as routing_services
 from tests.fixtures.reviews import login, site_person
@@ -39,7 +40,8 @@ def test_it_assigns_a_fast_lane_application_and_records_why(
         Assignment.Kind.TECHNICAL,
         Assignment.Status.PENDING,
     )
-    assert assignment.due_by == application.expected_decision_by
+    # Two working days in Finland before the decision date: the approver's time to decide.
+    assert assignment.due_by == add_working_days(application.expected_decision_by, -2, country="FI")
     assert record == application.routing_records.get()
     assert record.outcome == RoutingRecord.Outcome.ROUTED
     assert record.factory == site_x.factory
