@@ -8,9 +8,7 @@ from rest_framework.permissions import IsAuthenticated
 
 from allocations import selectors as rs
 from allocations.serializers import AllocationSerializer
-from portal.api_schema import (
-    PAGE_ERRORS,
-)
+from portal.api_schema import PAGE_ERRORS
 
 
 class AllocationListApi(generics.ListAPIView):

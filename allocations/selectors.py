@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet, Sum
 
 from allocations.models import Allocation
-from applications.models import (
-    Application,
-)
+from applications.models import Application
 from factories.models import System
 from portal.permissions import approver_factory_ids, visible_to_applicant
 
@@ -67,11 +62,6 @@ def system_capacity_check(*, system_id: int, capacity: int | None) -> None:
     ]
     if too_low:
         raise ValidationError(too_low)
-
-
-User = get_user_model()
-
-logger = logging.getLogger(__name__)
 
 
 def system_remaining_gpu_hours(*, system: System, year: int) -> int | None:

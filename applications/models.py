@@ -232,6 +232,23 @@ class Application(TimeStampedModel):
                 condition=Q(status__in=["draft", "withdrawn"]) | Q(submitted_at__isnull=False),
                 name="application_submitted_has_date",
             ),
+            # What every later step reads: whatever writes a submitted application (a bulk
+            # insert, a script) cannot leave these out.
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "withdrawn"])
+                | (
+                    Q(
+                        organisation__isnull=False,
+                        access_mode__isnull=False,
+                        system__isnull=False,
+                        gpu_hours__isnull=False,
+                        start_date__isnull=False,
+                        duration_months__isnull=False,
+                    )
+                    & ~Q(title="")
+                ),
+                name="application_submitted_is_complete",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "submitted_at"]),

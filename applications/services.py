@@ -62,6 +62,77 @@ def event_record(
     )
 
 
+def application_transition(
+    application: Application,
+    *,
+    to_status: str,
+    actor,
+    kind: str,
+    message: str = "",
+    fields: tuple[str, ...] = (),
+    internal: bool = False,
+    **extra,
+) -> ApplicationEvent:
+    """Move `application` (locked by the caller) to `to_status` and write its event, in the
+    caller's transaction: the one way a status changes. Refused with ValidationError unless the
+    transition map allows it. Saves the status, `fields` (other fields the caller changed) and
+    `updated_at`."""
+    from_status = application.status
+    if not can_transition(from_status, to_status):
+        raise ValidationError(
+            f"An application that is {ApplicationStatus(from_status).label.lower()} cannot "
+            f"become {ApplicationStatus(to_status).label.lower()}."
+        )
+    application.status = to_status
+    application.save(update_fields=["status", *fields, "updated_at"])
+    return event_record(
+        application,
+        actor=actor,
+        kind=kind,
+        from_status=from_status,
+        message=message,
+        internal=internal,
+        **extra,
+    )
+
+
+def applications_transition(
+    moves: list[tuple[Application, str]], *, to_status: str, kind: str, **values
+) -> list[ApplicationEvent]:
+    """`application_transition` for many at once (a routing batch): each (application, message)
+    checked against the transition map, then one UPDATE and one INSERT of their events. The
+    applications in memory get the new status and `values` too."""
+    for application, _message in moves:
+        if not can_transition(application.status, to_status):
+            raise ValidationError(
+                f"Application {application.pk} is {application.status}: it cannot become "
+                f"{to_status}."
+            )
+    now = timezone.now()
+    Application.objects.filter(pk__in=[a.pk for a, _ in moves]).update(
+        status=to_status, updated_at=now, **values
+    )
+    events = ApplicationEvent.objects.bulk_create(
+        ApplicationEvent(
+            application=application,
+            actor=None,
+            kind=kind,
+            from_status=application.status,
+            to_status=to_status,
+            message=message,
+            internal=False,
+            extra={},
+        )
+        for application, message in moves
+    )
+    for application, _message in moves:
+        application.status = to_status
+        application.updated_at = now
+        for name, value in values.items():
+            setattr(application, name, value)
+    return events
+
+
 def _check_choices_belong_to_user(user, values: dict[str, Any]) -> None:
     organisation = values.get("organisation")
     if (
@@ -251,15 +322,14 @@ def application_submit(*, application: Application, actor) -> Application:
             mode.decision_target_working_days,
             country=application.system.factory.country,
         )
-        application.status = ApplicationStatus.SUBMITTED
         application.submitted_at = now
-        application.save()
-        event_record(
+        application_transition(
             application,
+            to_status=ApplicationStatus.SUBMITTED,
             actor=actor,
             kind=ApplicationEvent.Kind.SUBMITTED,
-            from_status=ApplicationStatus.DRAFT,
             message="Application submitted.",
+            fields=("submitted_at", "cutoff", "expected_decision_by"),
         )
         transaction.on_commit(lambda: _enqueue_routing(application.pk))
         _receipt_queue(application)
@@ -299,14 +369,11 @@ def application_withdraw(*, application: Application, actor) -> Application:
             f"This application is already {application.get_status_display().lower()}: it can "
             "no longer be withdrawn."
         )
-    from_status = application.status
-    application.status = ApplicationStatus.WITHDRAWN
-    application.save()
-    event_record(
+    application_transition(
         application,
+        to_status=ApplicationStatus.WITHDRAWN,
         actor=actor,
         kind=ApplicationEvent.Kind.WITHDRAWN,
-        from_status=from_status,
         message="Withdrawn by the applicant.",
     )
     return application

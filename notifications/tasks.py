@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import logging
-
 from celery import shared_task
 
 from portal.tasks import RETRY
-
-logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, **RETRY)

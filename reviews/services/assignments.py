@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -20,11 +18,6 @@ from portal.tasks import enqueue
 from reviews import selectors as review_selectors
 from reviews import tasks as review_tasks
 from reviews.models import Assignment, ConflictOfInterest, Review
-
-User = get_user_model()
-
-logger = logging.getLogger(__name__)
-
 
 # --- Assignments and reviews ---------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from applications.models import (
     ApplicationEvent,
     ApplicationStatus,
 )
-from applications.services import event_record
+from applications.services import application_transition
 from factories.models import System
 from notifications.services import notification_queue
 from portal import permissions
@@ -92,20 +92,16 @@ def application_decide(
         if allocation is not None:
             allocation.full_clean()
             allocation.save()
-        from_status = application.status
-        application.status = (
-            ApplicationStatus.APPROVED if allocation else ApplicationStatus.REJECTED
-        )
         application.decided_at = timezone.now()
-        application.save(update_fields=["status", "decided_at", "updated_at"])
-        event_record(
+        application_transition(
             application, actor=approver,
+            to_status=ApplicationStatus.APPROVED if allocation else ApplicationStatus.REJECTED,
             kind=ApplicationEvent.Kind.APPROVED if allocation else ApplicationEvent.Kind.REJECTED,
-            from_status=from_status,
             message=(
                 f"Approved: {gpu_hours:,} GPU-hours on {application.system.name}."
                 if allocation else "Not approved."
             ),
+            fields=("decided_at",),
         )  # fmt: skip
         notification_queue(
             key=f"decision:{application.pk}",

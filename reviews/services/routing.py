@@ -16,9 +16,8 @@ from applications.models import (
     ApplicationEvent,
     ApplicationStatus,
     TeamMember,
-    can_transition,
 )
-from applications.services import event_record
+from applications.services import application_transition, applications_transition, event_record
 from notifications import tasks as notification_tasks
 from notifications.models import Notification
 from notifications.services import (
@@ -251,30 +250,18 @@ def _route_batch(applications: list[Application], *, trigger: str) -> list[Routi
         for assignment in made
     )
     # Staffed: under review (an application re-routed after a decline is already).
-    promoted = {a.pk: a.status for a, _ in staffed if a.status != ApplicationStatus.UNDER_REVIEW}
-    now = timezone.now()
-    Application.objects.filter(pk__in=promoted).update(
-        status=ApplicationStatus.UNDER_REVIEW, attention_reason="", updated_at=now
-    )
-    ApplicationEvent.objects.bulk_create(
-        ApplicationEvent(
-            application=application,
-            actor=None,
-            kind=ApplicationEvent.Kind.ROUTED,
-            from_status=promoted[application.pk],
+    promoted = [
+        (a, f"Assigned to reviewers at {a.system.factory.display_name}.")
+        for a, _ in staffed
+        if a.status != ApplicationStatus.UNDER_REVIEW
+    ]
+    if promoted:
+        applications_transition(
+            promoted,
             to_status=ApplicationStatus.UNDER_REVIEW,
-            message=f"Assigned to reviewers at {application.system.factory.display_name}.",
-            internal=False,
-            extra={},
+            kind=ApplicationEvent.Kind.ROUTED,
+            attention_reason="",
         )
-        for application, _ in staffed
-        if application.pk in promoted
-    )
-    for application, _ in staffed:
-        if application.pk in promoted:
-            application.status = ApplicationStatus.UNDER_REVIEW
-            application.attention_reason = ""
-            application.updated_at = now
     for application, result, _ in routed:
         if not result.staffed:
             _flag_needs_attention(
@@ -288,15 +275,20 @@ def _route_batch(applications: list[Application], *, trigger: str) -> list[Routi
 
 
 def _flag_needs_attention(application: Application, *, reason: str, factory) -> None:
-    from_status = application.status
-    if can_transition(from_status, ApplicationStatus.NEEDS_ATTENTION):
-        application.status = ApplicationStatus.NEEDS_ATTENTION
     application.attention_reason = reason
-    application.save(update_fields=["status", "attention_reason", "updated_at"])
-    event_record(
-        application, actor=None, kind=ApplicationEvent.Kind.NEEDS_ATTENTION,
-        from_status=from_status, message="The AI Factory's staff are finding reviewers.",
-    )  # fmt: skip
+    if application.status == ApplicationStatus.NEEDS_ATTENTION:  # still, with a new reason
+        application.save(update_fields=["attention_reason", "updated_at"])
+        event_record(
+            application, actor=None, kind=ApplicationEvent.Kind.NEEDS_ATTENTION,
+            from_status=application.status,
+            message="The AI Factory's staff are finding reviewers.",
+        )  # fmt: skip
+    else:
+        application_transition(
+            application, to_status=ApplicationStatus.NEEDS_ATTENTION, actor=None,
+            kind=ApplicationEvent.Kind.NEEDS_ATTENTION, fields=("attention_reason",),
+            message="The AI Factory's staff are finding reviewers.",
+        )  # fmt: skip
     event_record(
         application, actor=None, kind=ApplicationEvent.Kind.NEEDS_ATTENTION,
         from_status=application.status, message=reason, internal=True,
