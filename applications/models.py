@@ -40,7 +40,10 @@ class AccessMode(TimeStampedModel):
     )
     schedule = models.CharField(max_length=12, choices=Schedule.choices)
     decision_target_working_days = models.PositiveSmallIntegerField(
-        help_text="Working days (Monday to Friday) from submission, or from the cut-off."
+        help_text=(
+            "Working days of the factory's country (weekends and its public holidays "
+            "excluded) from submission, or from the cut-off."
+        )
     )
     review_steps = models.JSONField(default=list, help_text="The steps, in order, as text.")
     technical_reviews = models.PositiveSmallIntegerField(
@@ -273,6 +276,20 @@ class Application(TimeStampedModel):
     @property
     def can_withdraw(self) -> bool:
         return can_transition(self.status, self.Status.WITHDRAWN)
+
+    # For code that only handles submitted applications (routing, reviews, decisions): what the
+    # `application_submitted_is_complete` constraint guarantees them, typed without None.
+    @property
+    def submitted_access_mode(self) -> AccessMode:
+        if self.access_mode is None:
+            raise ValueError(f"Application {self.pk} is not submitted: it has no access mode.")
+        return self.access_mode
+
+    @property
+    def submitted_system(self) -> System:
+        if self.system is None:
+            raise ValueError(f"Application {self.pk} is not submitted: it has no system.")
+        return self.system
 
 
 class TeamMember(models.Model):

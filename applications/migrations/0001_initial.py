@@ -82,7 +82,7 @@ class Migration(migrations.Migration):
                 (
                     "decision_target_working_days",
                     models.PositiveSmallIntegerField(
-                        help_text="Working days (Monday to Friday) from submission, or from the cut-off."
+                        help_text="Working days of the factory's country (weekends and its public holidays excluded) from submission, or from the cut-off."
                     ),
                 ),
                 (
@@ -521,7 +521,7 @@ class Migration(migrations.Migration):
                 (
                     "decision_target_working_days",
                     models.PositiveSmallIntegerField(
-                        help_text="Working days (Monday to Friday) from submission, or from the cut-off."
+                        help_text="Working days of the factory's country (weekends and its public holidays excluded) from submission, or from the cut-off."
                     ),
                 ),
                 (
