@@ -48,24 +48,6 @@ import django  # noqa: E402
 
 django.setup()
 
-from access_requests.models import (  # noqa: E402
-    AccessMode,
-    AIDomain,
-    Application,
-    ApplicationEvent,
-    ApplicationStatus,
-    Assignment,
-    Attachment,
-    Decision,
-    Membership,
-    Notification,
-    Organisation,
-    Review,
-    RoutingRecord,
-    SiteRole,
-    TeamMember,
-)
-from access_requests.workdays import add_working_days  # noqa: E402
 from allauth.account.models import EmailAddress  # noqa: E402
 from allauth.mfa.models import Authenticator  # noqa: E402
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret  # noqa: E402
@@ -80,7 +62,20 @@ from django.utils import timezone  # noqa: E402
 from django.utils.crypto import get_random_string  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
+from applications.models import (  # noqa: E402
+    AccessMode,
+    AIDomain,
+    Application,
+    ApplicationEvent,
+    ApplicationStatus,
+    Attachment,
+    TeamMember,
+)
 from factories.models import AIFactory, System  # noqa: E402
+from notifications.models import Notification  # noqa: E402
+from organisations.models import Membership, Organisation  # noqa: E402
+from portal.workdays import add_working_days  # noqa: E402
+from reviews.models import Assignment, Decision, Review, RoutingRecord, SiteRole  # noqa: E402
 
 User = get_user_model()
 
@@ -749,9 +744,8 @@ def routing_delete_backlog() -> int:
 
 def routing_enqueue(first_id: int, last_id: int) -> int:
     """route_application for each application of the backlog, as application_submit does."""
-    from access_requests.tasks import route_application
-
     from portal.celery import app
+    from reviews.tasks import route_application
 
     sent = 0
     with app.producer_or_acquire() as producer:
