@@ -229,6 +229,38 @@ def process_tree_peaks(pid: int) -> dict[str, object]:
     }
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a running process and its running children, in seconds."""
+    total = 0.0
+    for one in [pid, *child_pids(pid)]:  # a PostgreSQL backend has none
+        try:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def postgres_cpu(database_url: str) -> dict[int, float]:
+    """CPU seconds of each PostgreSQL backend connected to the database of `database_url`."""
+    import psycopg
+
+    with psycopg.connect(database_url, connect_timeout=3) as conn:
+        pids = [row[0] for row in conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )]  # fmt: skip
+    return {pid: cpu_seconds(pid) for pid in pids}
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, all cores (/proc/stat)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (sum(values[:8]) - idle) / ticks, sum(values[:8]) / ticks
+
+
 def run_measured(
     command: list[str], *, timeout: float, env: dict[str, str] | None = None, **popen
 ) -> tuple[int, str, dict[str, float]]:
@@ -303,6 +335,9 @@ class _Process:
             return self.log_path.read_text(errors="replace")[-chars:]
         except OSError:
             return "(no log)"
+
+    def cpu_seconds(self) -> float:
+        return cpu_seconds(self.process.pid) if self.alive() else 0.0
 
     def peaks(self) -> dict[str, object]:
         """Peak memory of the master and of each child, while they run."""

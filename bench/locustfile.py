@@ -33,6 +33,7 @@ PEOPLE = json.loads(Path(os.environ["RUSH_PEOPLE"]).read_text())
 THINK = tuple(float(x) for x in os.environ.get("RUSH_THINK", "2,5").split(","))
 _applicants = itertools.count()
 _reviewers = itertools.count()
+AI_DOMAINS = ["foundation_models", "health", "manufacturing", "climate", "cybersecurity", "other"]
 ASSIGNMENT_LINK = re.compile(rb'href="/review/assignments/(\d+)/"')
 
 
@@ -95,7 +96,8 @@ class Applicant(_Person):
             "system": PEOPLE["system"],
             "title": "Fine-tuning a clinical language model",
             "abstract": "We fine-tune an open model on de-identified clinical notes.",
-            "ai_domain": "health",
+            # Routing prefers reviewers with the domain's expertise: spread like real requests.
+            "ai_domain": random.choice(AI_DOMAINS),
             "workload": "fine_tuning",
             "gpu_hours": random.randint(1_000, 40_000),
             "start_date": (datetime.now(UTC).date() + timedelta(days=30)).isoformat(),

@@ -53,7 +53,9 @@ from common import (
     fetch,
     flush_redis_db,
     git_commit,
+    machine_cpu,
     machine_is_busy,
+    postgres_cpu,
     prepare_database,
     run_data,
     run_measured,
@@ -100,6 +102,31 @@ def locust_stats(prefix: Path) -> tuple[list[dict], dict, list[dict]]:
         with failures_file.open(newline="") as handle:
             failures = list(csv.DictReader(handle))
     return pages, total, failures
+
+
+def cpu_use(before: tuple, after: tuple, locust: dict) -> dict[str, float]:
+    """Where the CPU went while locust ran, in % of one core (the machine has os.cpu_count())."""
+    (busy0, total0), server0, worker0, pg0 = before
+    (busy1, total1), server1, worker1, pg1 = after
+    # Backends that ended meanwhile are missed; those that started count from 0.
+    postgres = sum(cpu - pg0.get(pid, 0.0) for pid, cpu in pg1.items())
+    wall = locust["wall_s"] or 1.0
+    cores = os.cpu_count() or 1
+    used = {
+        "machine_busy_pct_of_all_cores": round(
+            100 * (busy1 - busy0) / max(total1 - total0, 1e-9), 1
+        ),
+        "gunicorn_pct": round(100 * (server1 - server0) / wall, 1),
+        "celery_pct": round(100 * (worker1 - worker0) / wall, 1),
+        "locust_pct": round(100 * locust["cpu_s"] / wall, 1),
+        "postgres_pct": round(100 * postgres / wall, 1),
+    }
+    machine_pct = used["machine_busy_pct_of_all_cores"] * cores
+    used["everything_else_pct"] = round(
+        machine_pct - used["gunicorn_pct"] - used["celery_pct"] - used["locust_pct"]
+        - used["postgres_pct"], 1,
+    )  # fmt: skip
+    return used
 
 
 def warm_up(base_url: str, people: dict) -> None:
@@ -190,6 +217,14 @@ def print_report(report: dict) -> None:
         f"MiB, workers {workers} MiB; Celery worker {memory['celery'].get('master_mib') or 0:.0f}"
         f" MiB, its processes {celery} MiB; locust {report['locust']['peak_mib']:.0f} MiB "
         f"(CPU {report['locust']['cpu_pct']:.0f} % of one core)"
+    )
+    cpu = report["cpu"]
+    print(
+        f"CPU while loaded: the machine {cpu['machine_busy_pct_of_all_cores']:.0f} % busy "
+        f"({os.cpu_count()} cores); in % of one core: gunicorn {cpu['gunicorn_pct']:.0f}, "
+        f"Celery {cpu['celery_pct']:.0f}, PostgreSQL (the bench database's backends) "
+        f"{cpu['postgres_pct']:.0f}, locust {cpu['locust_pct']:.0f}, everything else (Redis, "
+        f"the kernel, other processes) {cpu['everything_else_pct']:.0f}"
     )
     print(f"Errors: {report['errors']} (locust failures {total.get('failures', 0)}, exceptions "
           f"{report['locust']['exceptions']})")  # fmt: skip
@@ -297,6 +332,10 @@ def main(argv: list[str] | None = None) -> int:
                 "RUSH_VISITORS": str(args.visitors), "PYTHONUNBUFFERED": "1",
             }  # fmt: skip
             prefix = tmp / "rush"
+            cpu_before = (
+                machine_cpu(), server.cpu_seconds(), worker.cpu_seconds(),
+                postgres_cpu(database_url),
+            )  # fmt: skip
             status, output, use = run_measured(
                 [
                     locust, "-f", str(LOCUSTFILE), "--headless", "-u", str(users),
@@ -306,6 +345,11 @@ def main(argv: list[str] | None = None) -> int:
                 ],
                 env=locust_env, timeout=args.duration + 90, cwd=ROOT,
             )  # fmt: skip
+            cpu_after = (
+                machine_cpu(), server.cpu_seconds(), worker.cpu_seconds(),
+                postgres_cpu(database_url),
+            )  # fmt: skip
+            cpu = cpu_use(cpu_before, cpu_after, use)
             if status != 0 or not Path(f"{prefix}_stats.csv").exists():
                 raise BenchError(f"locust failed ({status}):\n{output[-3000:]}")
             exceptions = 0
@@ -375,6 +419,7 @@ def main(argv: list[str] | None = None) -> int:
             "exceptions": exceptions,
             "output_tail": output[-2000:],
         },
+        "cpu": cpu,
         "missed": missed,
         "elapsed_s": round(time.monotonic() - started, 1),
         "server_log_tail": server_log,
