@@ -30,6 +30,7 @@ import csv
 import json
 import os
 import platform
+import re
 import sys
 import tempfile
 import time
@@ -148,6 +149,31 @@ def warm_up(base_url: str, people: dict) -> None:
                 raise BenchError(f"{path} answered {status} before the rush: {body[:300]!r}")
 
 
+_ID = re.compile(r"/\d+/")
+
+
+def add_server_times(pages: list[dict], access_log: Path, *, skip: int) -> None:
+    """gunicorn's own time per page (p50, p95: from a worker taking the request to its answer),
+    beside locust's (which also counts the wait for a free worker)."""
+    times: dict[str, list[float]] = {}
+    try:
+        lines = access_log.read_text().splitlines()[skip:]
+    except OSError:
+        return
+    for line in lines:
+        try:
+            method, path, _status, micros = line.split()
+        except ValueError:
+            continue
+        times.setdefault(f"{method} {_ID.sub('/[id]/', path)}", []).append(int(micros) / 1000)
+    for page in pages:
+        key = page["name"].split(" (", 1)[0]
+        values = sorted(times.get(key, []))
+        if values:
+            page["server_p50_ms"] = values[len(values) // 2]
+            page["server_p95_ms"] = values[min(len(values) - 1, int(0.95 * len(values)))]
+
+
 def judge(pages: list[dict], total: dict, check: dict, exceptions: int) -> list[str]:
     missed = []
     errors = (total.get("failures") or 0) + exceptions
@@ -172,7 +198,7 @@ def print_report(report: dict) -> None:
     pages, total, check = report["pages"], report["total"], report["check"]
     header = (
         f"{'request':<46} {'count':>6} {'fail':>5} {'req/s':>6} {'p50':>5} {'p95':>5} "
-        f"{'p99':>5} {'max':>6}  p95 <= {P95_TARGET_MS:.0f} ms"
+        f"{'p99':>5} {'max':>6} {'srv50':>5} {'srv95':>5}  p95 <= {P95_TARGET_MS:.0f} ms"
     )
     print()
     print(header)
@@ -188,8 +214,13 @@ def print_report(report: dict) -> None:
         print(
             f"{row['name'][:46]:<46} {row['requests']:>6} {row['failures']:>5} "
             f"{row['rps'] or 0:>6.1f} {ms(row['p50_ms']):>5} {ms(row['p95_ms']):>5} "
-            f"{ms(row['p99_ms']):>5} {ms(row['max_ms']):>6}  {verdict}"
+            f"{ms(row['p99_ms']):>5} {ms(row['max_ms']):>6} {ms(row.get('server_p50_ms')):>5} "
+            f"{ms(row.get('server_p95_ms')):>5}  {verdict}"
         )
+    print(
+        "Times in ms as locust saw them; srv50/srv95: gunicorn's own time (from a worker taking "
+        "the request to its answer), so the difference is the wait for a free worker."
+    )
     latency = check["submit_to_routed_ms"]
     print()
     print(
@@ -318,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
             people_file.touch(mode=0o600)
             people_file.write_text(json.dumps(people))
 
-            server = Server(env, tmp / "gunicorn.log")
+            server = Server(env, tmp / "gunicorn.log", access_log=tmp / "access.log")
             server.start()
             worker = Worker(env, tmp / "worker.log", hostname="rush@%h")
             worker.start()
@@ -332,6 +363,8 @@ def main(argv: list[str] | None = None) -> int:
                 "RUSH_VISITORS": str(args.visitors), "PYTHONUNBUFFERED": "1",
             }  # fmt: skip
             prefix = tmp / "rush"
+            # The access log's lines so far are the start-up polls and the warm-up: not the rush.
+            before_rush = len((tmp / "access.log").read_text().splitlines())
             cpu_before = (
                 machine_cpu(), server.cpu_seconds(), worker.cpu_seconds(),
                 postgres_cpu(database_url),
@@ -358,6 +391,7 @@ def main(argv: list[str] | None = None) -> int:
                 with exceptions_file.open(newline="") as handle:
                     exceptions = sum(int(r.get("Count") or 0) for r in csv.DictReader(handle))
             pages, total, failures = locust_stats(prefix)
+            add_server_times(pages, tmp / "access.log", skip=before_rush)
             print(f"Load over; waiting for routing (at most {args.drain} s)", flush=True)
             check = run_data(env, "rush-check", "--wait", str(args.drain))
             memory = {"gunicorn": server.peaks(), "celery": worker.peaks()}
