@@ -11,7 +11,7 @@ when allauth has none (the MFA notifications).
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -21,6 +21,9 @@ from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 from portal.mail import email_context, site_url
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +53,13 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_reset_password_from_key_url(self, key: str) -> str:
         return site_url(super().get_reset_password_from_key_url(key))
 
-    def send_notification_mail(self, template_prefix, user, context=None, email=None) -> None:
+    def send_notification_mail(
+        self,
+        template_prefix: str,
+        user: User,
+        context: dict[str, Any] | None = None,
+        email: str | None = None,
+    ) -> None:
         # allauth leaves the user out of a notification's context: the greeting needs their name.
         super().send_notification_mail(
             template_prefix, user, {"user": user, **(context or {})}, email

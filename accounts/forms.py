@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.db import models
 
 from .models import User
 
@@ -12,10 +13,13 @@ def name_field(name: str, autocomplete: str) -> forms.CharField:
     """The model's field as a required form field: stripped, at most 150 characters, no line
     breaks or control characters (accounts.models.validate_person_name)."""
     model_field = User._meta.get_field(name)
+    assert isinstance(model_field, models.CharField)
     # A model field's own validators are not the form field's (a ModelForm runs them at
     # full_clean): added here, so that the form answers with the error.
     field = model_field.formfield(required=True, validators=model_field.validators)
-    field.label = field.label[0].upper() + field.label[1:]
+    assert isinstance(field, forms.CharField)
+    label = str(field.label)
+    field.label = label[0].upper() + label[1:]
     field.widget.attrs.update(
         {"autocomplete": autocomplete, "placeholder": field.label, "class": "form-control"}
     )

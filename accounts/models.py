@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
@@ -50,7 +51,7 @@ class UserManager(BaseUserManager["User"]):
 
 
 class User(AbstractUser):
-    username = None  # type: ignore[assignment]
+    username = None  # type: ignore[assignment]  # Django's way to drop a field
     email = models.EmailField("email address", unique=True)
     # Blank only for accounts made before names were asked for (and by `createsuperuser`): the
     # sign-up and profile forms require both. At most AbstractUser's 150 characters each.
@@ -62,9 +63,12 @@ class User(AbstractUser):
     )
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()  # type: ignore[misc]
+    # Kept by portal.permissions for the request: the user's active (role, factory id) pairs.
+    _portal_site_roles: list[tuple[str, int]]
+
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]  # stubs want auth's username manager
 
     class Meta:
         ordering = ["email"]

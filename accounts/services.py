@@ -1,18 +1,18 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from rest_framework.authtoken.models import Token
 
 from .models import User
 
 
-def api_token_get(*, user) -> Token | None:
+def api_token_get(*, user: User) -> Token | None:
     return Token.objects.filter(user=user).first()
 
 
 @transaction.atomic
-def api_token_rotate(*, user) -> Token:
+def api_token_rotate(*, user: User) -> Token:
     Token.objects.filter(user=user).delete()
     return Token.objects.create(user=user)
 
@@ -27,8 +27,10 @@ def user_update_profile(*, user: User, first_name: str, last_name: str) -> User:
         if not value:
             errors[name] = ["This field is required."]
             continue
+        field = User._meta.get_field(name)
+        assert isinstance(field, models.Field)
         try:
-            User._meta.get_field(name).clean(value, user)
+            field.clean(value, user)
         except ValidationError as exc:
             errors[name] = exc.messages
     if errors:

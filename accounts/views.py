@@ -3,15 +3,17 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+
+from portal.http import AuthenticatedHttpRequest
 
 from . import services
 from .forms import ProfileForm
 
 
 @login_required
-def api_token(request: HttpRequest) -> HttpResponse:
+def api_token(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Show the personal API token; POST creates a new one (the old one stops working)."""
     if request.method == "POST":
         services.api_token_rotate(user=request.user)
@@ -22,7 +24,7 @@ def api_token(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The signed-in user's names (nobody else's: there is no user in the URL or the form)."""
     user = request.user
     initial = {"first_name": user.first_name, "last_name": user.last_name}

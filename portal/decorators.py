@@ -8,23 +8,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 
 from portal import permissions
+from portal.http import AuthenticatedHttpRequest
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 View = Callable[..., HttpResponse]
 
 
-def role_required(test: Callable[[Any], bool], message: str) -> Callable[[View], View]:
+def role_required(test: Callable[[User], bool], message: str) -> Callable[[View], View]:
     """Sign-in first; then `test(user)` must hold, or the user gets a 403 page saying `message`."""
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not test(request.user):
                 raise PermissionDenied(message)
             return view(request, *args, **kwargs)
@@ -34,15 +38,25 @@ def role_required(test: Callable[[Any], bool], message: str) -> Callable[[View],
     return decorator
 
 
-staff_required = role_required(lambda user: user.is_staff, "This page is for the portal's staff.")
+def _is_staff(user: User) -> bool:
+    return user.is_staff
+
+
+def _is_approver(user: User) -> bool:
+    return bool(permissions.approver_factory_ids(user))
+
+
+def _is_approver_or_staff(user: User) -> bool:
+    return user.is_staff or _is_approver(user)
+
+
+staff_required = role_required(_is_staff, "This page is for the portal's staff.")
 reviewer_required = role_required(
     permissions.has_site_role, "The review desk is for reviewers and approvers of an AI Factory."
 )
 approver_required = role_required(
-    lambda user: bool(permissions.approver_factory_ids(user)),
-    "This page is for the site approvers of an AI Factory.",
+    _is_approver, "This page is for the site approvers of an AI Factory."
 )
 approver_or_staff_required = role_required(
-    lambda user: user.is_staff or bool(permissions.approver_factory_ids(user)),
-    "This page is for the site approvers of an AI Factory and for staff.",
+    _is_approver_or_staff, "This page is for the site approvers of an AI Factory and for staff."
 )

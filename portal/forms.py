@@ -11,6 +11,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 class BootstrapMixin:
     """Bootstrap classes on widgets, so templates can render fields plainly."""
 
+    fields: dict[str, forms.Field]  # the form's, which this mixin is mixed into
+
     def _style(self) -> None:
         for field in self.fields.values():
             widget = field.widget
@@ -32,7 +34,7 @@ def _safe_next(request: HttpRequest) -> str | None:
     return None
 
 
-def add_service_errors(form, exc: ValidationError) -> None:
+def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
             if field == "attachments" and "attachment" in form.fields:

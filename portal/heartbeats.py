@@ -48,7 +48,12 @@ def record(name: str) -> None:
 def read_all() -> dict[str, datetime]:
     """Every heartbeat by name. Raises redis.RedisError when the broker cannot be reached."""
     raw = _client().hgetall(HASH_KEY)
-    return {k.decode(): datetime.fromisoformat(v.decode()) for k, v in raw.items()}
+    return {_text(k): datetime.fromisoformat(_text(v)) for k, v in raw.items()}
+
+
+def _text(reply: bytes | str) -> str:
+    """A Redis reply as text (redis-py types replies as either; this client returns bytes)."""
+    return reply.decode() if isinstance(reply, bytes) else reply
 
 
 def job_name(task_name: str) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -79,12 +80,12 @@ class FilePerEmailBackend(BaseEmailBackend):
         super().__init__(*args, **kwargs)
         self.file_path = Path(file_path or settings.EMAIL_FILE_PATH)
 
-    def send_messages(self, email_messages: list[EmailMessage]) -> int:
+    def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
         self.file_path.mkdir(parents=True, exist_ok=True)
         sent = 0
         for message in email_messages:
             stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S-%f")
-            name = f"{stamp}-{uuid.uuid4().hex[:8]}-{_slug(message.subject)}.eml"
+            name = f"{stamp}-{uuid.uuid4().hex[:8]}-{_slug(str(message.subject))}.eml"
             path = self.file_path / name
             path.write_bytes(message.message().as_bytes())
             logger.info("Email to %s written to %s", ", ".join(message.to), path)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -18,6 +19,9 @@ from django.urls import reverse
 
 from accounts.selectors import user_has_mfa
 from portal import permissions
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -127,13 +131,15 @@ class RequireMFAMiddleware:
         return self.get_response(request)
 
 
-def _token_user(request: HttpRequest):
+def _token_user(request: HttpRequest) -> User | None:
     """The user of a valid `Authorization: Token …` header, or None (DRF answers bad ones)."""
     from rest_framework.authentication import TokenAuthentication
     from rest_framework.exceptions import AuthenticationFailed
+    from rest_framework.request import Request
 
     try:
-        found = TokenAuthentication().authenticate(request)
+        # Wrapped as DRF wraps it for its views (the header is read from the same META).
+        found = TokenAuthentication().authenticate(Request(request))
     except AuthenticationFailed:
         return None
     return found[0] if found else None

@@ -20,6 +20,8 @@ from organisations.models import Membership
 from reviews.models import Assignment, SiteRole
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from accounts.models import User
     from applications.models import Application
 
@@ -31,16 +33,16 @@ def _roles(user: User) -> list[tuple[str, int]]:
         cached = list(
             SiteRole.objects.filter(user=user, is_active=True).values_list("role", "factory_id")
         )
-        user._portal_site_roles = cached  # type: ignore[union-attr]
+        user._portal_site_roles = cached
     return cached
 
 
-def has_site_role(user: User) -> bool:
+def has_site_role(user: User | AnonymousUser) -> bool:
     """Whether the user reviews or approves at some site."""
     return bool(user.is_authenticated and _roles(user))
 
 
-def approver_factory_ids(user: User) -> list[int]:
+def approver_factory_ids(user: User | AnonymousUser) -> list[int]:
     """The factories at which the user is an active site approver."""
     if not user.is_authenticated:
         return []
@@ -53,7 +55,8 @@ def is_site_approver(user: User, factory_id: int) -> bool:
 
 def may_decide(user: User, application: Application) -> bool:
     """Only an active approver of the application's site decides on it."""
-    return is_site_approver(user, application.system.factory_id)
+    system = application.system
+    return system is not None and is_site_approver(user, system.factory_id)
 
 
 def requires_mfa(user: User) -> bool:

@@ -188,7 +188,7 @@ else:
     (BASE_DIR / "var").mkdir(exist_ok=True)
     _db = {
         "ENGINE": "django.db.backends.sqlite3",
-        "NAME": BASE_DIR / "var" / "portal.sqlite3",
+        "NAME": str(BASE_DIR / "var" / "portal.sqlite3"),  # dj-database-url's DBConfig: a str
         "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
     }
 DATABASES = {"default": _db}

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 
 from portal import permissions
 from portal.decorators import staff_required
+from portal.http import AuthenticatedHttpRequest
 
 logger = logging.getLogger(__name__)
 
@@ -91,13 +92,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
     db_error = _check_database()
     broker_error = _check_broker()
     checks: dict[str, dict[str, object]] = {
-        "database": {"ok": db_error is None, "vendor": connection.vendor}
-        | ({"error": db_error} if db_error else {}),
+        "database": {
+            "ok": db_error is None,
+            "vendor": connection.vendor,
+            **({"error": db_error} if db_error else {}),
+        },
         "broker": {
             "ok": broker_error is None,
             "mode": "redis" if settings.CELERY_BROKER_URL else "eager (in-process)",
-        }
-        | ({"error": broker_error} if broker_error else {}),
+            **({"error": broker_error} if broker_error else {}),
+        },
     }
     if broker_error is None:
         checks |= _check_background()
@@ -152,7 +156,7 @@ def admin_login(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def start(request: HttpRequest) -> HttpResponse:
+def start(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Where a user lands after signing in: their own work, by role (staff, approver, reviewer,
     applicant, in that order of precedence)."""
     user = request.user
@@ -166,7 +170,7 @@ def start(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def periodic_jobs(request: HttpRequest) -> HttpResponse:
+def periodic_jobs(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Staff: every periodic job, when beat last sent it and when it last finished, and the
     heartbeats of beat and the workers."""
     from django_celery_beat.models import PeriodicTask

@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
+from typing import Any, TypedDict
+
 import psycopg
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from psycopg import sql
 
 
+class ConnectParams(TypedDict):
+    host: str | None
+    port: str | int | None
+    user: str | None
+    password: str | None
+    connect_timeout: int
+
+
 class Command(BaseCommand):
     help = "Create the configured PostgreSQL database if it is missing (SQLite needs nothing)."
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         db = settings.DATABASES["default"]
         if db["ENGINE"] != "django.db.backends.postgresql":
             self.stdout.write(f"Database: SQLite at {db['NAME']}")
             return
-        params = {
+        params: ConnectParams = {
             "host": db.get("HOST") or None,
             "port": db.get("PORT") or None,
             "user": db.get("USER") or None,

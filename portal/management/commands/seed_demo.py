@@ -75,7 +75,7 @@ class Command(BaseCommand):
         system = System.objects.filter(slug=DEMO_SYSTEM).first()
         if system and system.allocatable_gpu_hours_per_year is None:
             system.allocatable_gpu_hours_per_year = DEMO_CAPACITY
-            system._change_reason = "seed_demo: demo capacity"
+            system._change_reason = "seed_demo: demo capacity"  # type: ignore[attr-defined]  # simple_history
             system.save()
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for email, *_rest in ACCOUNTS:
