@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.permissions import IsAuthenticated
 
 from allocations import selectors as rs
+from allocations.models import Allocation
 from allocations.serializers import AllocationSerializer
 from portal.api_schema import PAGE_ERRORS
+from portal.http import AuthenticatedRequest
 
 
 class AllocationListApi(generics.ListAPIView):
@@ -16,8 +19,9 @@ class AllocationListApi(generics.ListAPIView):
 
     permission_classes = [IsAuthenticated]
     serializer_class = AllocationSerializer
+    request: AuthenticatedRequest
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Allocation]:
         return rs.allocation_list_for_user(user=self.request.user)
 
     @extend_schema(

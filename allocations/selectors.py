@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet, Sum
@@ -11,8 +13,13 @@ from applications.models import Application
 from factories.models import System
 from portal.permissions import approver_factory_ids, visible_to_applicant
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
-def allocation_list_for_user(*, user) -> QuerySet[Allocation]:
+    from accounts.models import User
+
+
+def allocation_list_for_user(*, user: User | AnonymousUser) -> QuerySet[Allocation]:
     """Allocations the user may see: their own applications', their sites', or all for staff."""
     if not user.is_authenticated:
         return Allocation.objects.none()

@@ -5,10 +5,13 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from allocations.models import Allocation
+from factories.models import System
 
 
 class AllocationSerializer(serializers.ModelSerializer):
-    system = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    system: serializers.SlugRelatedField[System] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
     factory = serializers.CharField(source="system.factory.slug", read_only=True)
 
     class Meta:

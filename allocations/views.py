@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q, Sum
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -11,10 +11,11 @@ from applications.models import OPEN_STATUSES, Application
 from factories.models import System
 from portal import permissions
 from portal.decorators import approver_or_staff_required
+from portal.http import AuthenticatedHttpRequest
 
 
 @approver_or_staff_required
-def capacity(request: HttpRequest) -> HttpResponse:
+def capacity(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Per factory and system: capacity vs allocated vs pending requests for this year."""
     factory_ids = permissions.approver_factory_ids(request.user)
     year = timezone.localdate().year

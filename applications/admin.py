@@ -80,7 +80,7 @@ class AccessModeAdmin(SimpleHistoryAdmin):
 class EventInline(ViewOnly, admin.TabularInline):
     model = ApplicationEvent
     extra = 0
-    readonly_fields = [
+    readonly_fields = (
         "created_at",
         "actor",
         "kind",
@@ -88,7 +88,7 @@ class EventInline(ViewOnly, admin.TabularInline):
         "to_status",
         "message",
         "internal",
-    ]
+    )
     fields = readonly_fields
 
 
@@ -96,13 +96,13 @@ class EventInline(ViewOnly, admin.TabularInline):
 class TeamMemberInline(ViewOnly, admin.TabularInline):
     model = TeamMember
     extra = 0
-    fields = readonly_fields = ["name", "email", "role", "affiliation"]
+    fields = readonly_fields = ("name", "email", "role", "affiliation")
 
 
 class AttachmentInline(ViewOnly, admin.TabularInline):
     model = Attachment
     extra = 0
-    readonly_fields = ["name", "size", "uploaded_by", "created_at"]
+    readonly_fields = ("name", "size", "uploaded_by", "created_at")
     fields = readonly_fields
 
 

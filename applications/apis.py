@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from applications import selectors, services
 from applications.filters import ApplicationFilter
+from applications.models import Application
 from applications.serializers import (
     AccessModeSerializer,
     ApplicationInputSerializer,
@@ -24,6 +25,7 @@ from portal.api_schema import (
     ERROR_404,
     FILTERED_LIST_ERRORS,
 )
+from portal.http import AuthenticatedRequest
 
 
 class AccessModeListApi(generics.ListAPIView):
@@ -44,7 +46,9 @@ class AccessModeListApi(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
-def _save_draft(request: Request, application=None):
+def _save_draft(
+    request: AuthenticatedRequest, application: Application | None = None
+) -> Application:
     serializer = ApplicationInputSerializer(
         data=request.data, partial=application is not None, context={"request": request}
     )
@@ -68,8 +72,9 @@ class ApplicationListCreateApi(generics.ListAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = ApplicationListSerializer
     filterset_class = ApplicationFilter
+    request: AuthenticatedRequest
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Application]:
         return selectors.application_list_for_applicant(user=self.request.user)
 
     @extend_schema(
@@ -84,7 +89,7 @@ class ApplicationListCreateApi(generics.ListAPIView):
         request=ApplicationInputSerializer,
         responses={201: ApplicationSerializer, 400: ERROR_400, **AUTH_ERRORS},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         """Create a draft. Every field is optional until submission."""
         application = _save_draft(request)
         body = ApplicationSerializer(application, context={"request": request}).data
@@ -97,7 +102,7 @@ class ApplicationDetailApi(APIView):
     @extend_schema(
         tags=["applications"], responses={200: ApplicationSerializer, 404: ERROR_404, **AUTH_ERRORS}
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         application = selectors.application_get_for_applicant(user=request.user, pk=pk)
         return Response(ApplicationSerializer(application, context={"request": request}).data)
 
@@ -106,7 +111,7 @@ class ApplicationDetailApi(APIView):
         request=ApplicationInputSerializer,
         responses={200: ApplicationSerializer, 400: ERROR_400, 404: ERROR_404, **AUTH_ERRORS},
     )
-    def patch(self, request: Request, pk: int) -> Response:
+    def patch(self, request: AuthenticatedRequest, pk: int) -> Response:
         """Change a draft (only the applicant, only while it is a draft)."""
         application = selectors.application_get_for_owner(user=request.user, pk=pk)
         application = _save_draft(request, application)
@@ -121,7 +126,7 @@ class ApplicationSubmitApi(APIView):
         request=None,
         responses={200: ApplicationSerializer, 400: ERROR_400, 404: ERROR_404, **AUTH_ERRORS},
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         """Submit a draft: every rule is checked; 400 names each broken one. Idempotent."""
         application = selectors.application_get_for_owner(user=request.user, pk=pk)
         services.application_submit(application=application, actor=request.user)
@@ -137,7 +142,7 @@ class ApplicationWithdrawApi(APIView):
         request=None,
         responses={200: ApplicationSerializer, 400: ERROR_400, 404: ERROR_404, **AUTH_ERRORS},
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         """Withdraw an application before a decision. Idempotent."""
         application = selectors.application_get_for_owner(user=request.user, pk=pk)
         services.application_withdraw(application=application, actor=request.user)

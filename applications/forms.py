@@ -3,6 +3,8 @@ rules.py."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 
 from applications.models import AccessMode, Application, TeamMember
@@ -10,16 +12,24 @@ from factories.models import System
 from organisations.models import Organisation
 from portal.forms import BootstrapMixin
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 
 class StepForm(BootstrapMixin, forms.ModelForm):
     """A page of the multi-step application form. Every field is optional in a draft."""
 
-    def __init__(self, *args, user, **kwargs) -> None:
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         for field in self.fields.values():
             field.required = False
         self._style()
+
+    def _choice_field(self, name: str) -> forms.ModelChoiceField[Any]:
+        field = self.fields[name]
+        assert isinstance(field, forms.ModelChoiceField)
+        return field
 
 
 class OrganisationStepForm(StepForm):
@@ -28,14 +38,14 @@ class OrganisationStepForm(StepForm):
         fields = ["organisation", "access_mode"]
         widgets = {"access_mode": forms.RadioSelect}
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = Organisation.objects.filter(
-            memberships__user=self.user
-        ).distinct()
-        self.fields["organisation"].empty_label = "Choose an organisation"
-        self.fields["access_mode"].queryset = AccessMode.objects.filter(is_active=True)
-        self.fields["access_mode"].empty_label = None
+        organisation = self._choice_field("organisation")
+        organisation.queryset = Organisation.objects.filter(memberships__user=self.user).distinct()
+        organisation.empty_label = "Choose an organisation"
+        access_mode = self._choice_field("access_mode")
+        access_mode.queryset = AccessMode.objects.filter(is_active=True)
+        access_mode.empty_label = None
 
 
 class ProjectStepForm(StepForm):
@@ -66,7 +76,7 @@ class ResourcesStepForm(StepForm):
         fields = ["system", "gpu_hours", "start_date", "duration_months"]
         widgets = {"start_date": forms.DateInput(attrs={"type": "date"})}
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         mode = self.instance.access_mode
         systems = System.objects.select_related("factory").exclude(status=System.Status.RETIRED)
@@ -74,8 +84,9 @@ class ResourcesStepForm(StepForm):
             systems = systems.filter(access_modes=mode)
             choices = [("", "Choose")] + [(m, f"{m} months") for m in mode.durations_months]
             self.fields["duration_months"].widget = forms.Select(choices=choices)
-        self.fields["system"].queryset = systems
-        self.fields["system"].empty_label = "Choose a system"
+        system = self._choice_field("system")
+        system.queryset = systems
+        system.empty_label = "Choose a system"
         self._style()
 
 
@@ -99,7 +110,7 @@ class DataStepForm(StepForm):
         fields = ["data_sources", "data_licence", "personal_data", "gdpr_basis", "ai_act_risk"]
         widgets = {"data_sources": forms.Textarea(attrs={"rows": 4})}
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         value = self.instance.personal_data
         self.initial["personal_data"] = {True: "yes", False: "no"}.get(value, "")
@@ -110,14 +121,14 @@ class TeamMemberForm(BootstrapMixin, forms.ModelForm):
         model = TeamMember
         fields = ["name", "email", "role", "affiliation"]
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._style()
 
 
 TeamMemberFormSet = forms.formset_factory(TeamMemberForm, extra=2, max_num=30, can_delete=True)
 
-STEPS = [
+STEPS: list[tuple[str, str, type[StepForm] | None]] = [
     ("organisation", "Organisation", OrganisationStepForm),
     ("project", "Project", ProjectStepForm),
     ("resources", "Resources", ResourcesStepForm),
@@ -127,5 +138,5 @@ STEPS = [
 STEP_NAMES = [name for name, _, _ in STEPS]
 # Where each field is entered, so a rule's message can link back to it.
 FIELD_STEP = {
-    field: name for name, _, form in STEPS if form is not None for field in form._meta.fields
+    field: name for name, _, form in STEPS if form is not None for field in form._meta.fields or ()
 } | {"team_members": "project", "attachments": "data", "applicant": "review"}

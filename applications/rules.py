@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils import timezone
@@ -13,6 +14,9 @@ from django.utils import timezone
 from applications.models import AccessMode, Application, Cutoff
 from factories.models import System
 from organisations.models import Membership, OrganisationType
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 REQUIRED_FOR_SUBMISSION = {
     "organisation": "Choose the organisation you apply for.",
@@ -68,7 +72,9 @@ def system_operational_error(system: System, start: date) -> str | None:
     return None
 
 
-def submission_errors(application: Application, *, user, now: datetime | None = None) -> Errors:
+def submission_errors(
+    application: Application, *, user: User, now: datetime | None = None
+) -> Errors:
     """Every broken rule, by field. Empty when the application may be submitted."""
     from accounts.selectors import user_email_verified
 

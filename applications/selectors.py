@@ -6,14 +6,21 @@ else gets a 404."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
 from applications.models import AccessMode, Application, ApplicationEvent
 from portal.permissions import visible_to_applicant
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
-def application_list_for_applicant(*, user) -> QuerySet[Application]:
+    from accounts.models import User
+
+
+def application_list_for_applicant(*, user: User | AnonymousUser) -> QuerySet[Application]:
     """The applications `user` may follow, newest first, with what lists show: two queries (the
     organisations they represent, then the applications)."""
     if not user.is_authenticated:
@@ -25,7 +32,7 @@ def application_list_for_applicant(*, user) -> QuerySet[Application]:
     )
 
 
-def application_get_for_applicant(*, user, pk: int) -> Application:
+def application_get_for_applicant(*, user: User | AnonymousUser, pk: int) -> Application:
     """One application with its timeline (applicant-facing events only), team and attachments."""
     queryset = (
         application_list_for_applicant(user=user)
@@ -43,7 +50,16 @@ def application_get_for_applicant(*, user, pk: int) -> Application:
     return get_object_or_404(queryset, pk=pk)
 
 
-def application_get_for_owner(*, user, pk: int) -> Application:
+def application_public_events(application: Application) -> list[ApplicationEvent]:
+    """The applicant-facing timeline, oldest first: prefetched by `application_get_for_applicant`,
+    else read (one query)."""
+    events: list[ApplicationEvent] | None = getattr(application, "public_events", None)
+    if events is None:
+        events = list(application.events.filter(internal=False).select_related("actor"))
+    return events
+
+
+def application_get_for_owner(*, user: User | AnonymousUser, pk: int) -> Application:
     """An application `user` may change: only its applicant. Others get a 404."""
     if not user.is_authenticated:
         return get_object_or_404(Application.objects.none(), pk=pk)

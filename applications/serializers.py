@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from applications.models import AccessMode, Application, ApplicationEvent, Attachment, TeamMember
+from applications.selectors import application_public_events
 from factories.models import System
 from organisations.models import Organisation
 
 
 class AccessModeSerializer(serializers.ModelSerializer):
-    systems = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    systems: serializers.ManyRelatedField = serializers.SlugRelatedField(  # type: ignore[assignment]  # stubs: many=True makes a ManyRelatedField
+        slug_field="slug", many=True, read_only=True
+    )
     next_cutoff = serializers.SerializerMethodField()
 
     class Meta:
@@ -73,18 +79,33 @@ def _blank_choice(name: str) -> serializers.ChoiceField:
     DRF drops `allow_blank` from read-only model fields, and the schema would then forbid the
     `""` that a draft has.
     """
-    field = Application._meta.get_field(name)
+    field = _model_field(name)
     return serializers.ChoiceField(
-        choices=field.choices, allow_blank=True, read_only=True, label=field.verbose_name
+        choices=_choices(name), allow_blank=True, read_only=True, label=field.verbose_name
     )
+
+
+def _model_field(name: str) -> models.Field[Any, Any]:
+    field = Application._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field
+
+
+def _choices(name: str) -> list[tuple[str, str]]:
+    """The choices of one of Application's TextChoices fields."""
+    return list(_model_field(name).choices or ())
 
 
 class ApplicationSerializer(serializers.ModelSerializer):
     """What an applicant sees of an application."""
 
     # A draft may have no access mode, system or choices yet: null and "" in the schema too.
-    access_mode = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
-    system = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    access_mode: serializers.SlugRelatedField[AccessMode] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
+    system: serializers.SlugRelatedField[System] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
     ai_domain = _blank_choice("ai_domain")
     workload = _blank_choice("workload")
     gdpr_basis = _blank_choice("gdpr_basis")
@@ -128,13 +149,11 @@ class ApplicationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     @extend_schema_field(EventSerializer(many=True))
-    def get_events(self, application: Application) -> list[dict]:
-        events = getattr(application, "public_events", None)
-        if events is None:
-            events = application.events.filter(internal=False).select_related("actor")
+    def get_events(self, application: Application) -> list[dict[str, Any]]:
+        events = application_public_events(application)
         for event in events:
             event.application = application
-        return EventSerializer(events, many=True).data
+        return EventSerializer(events, many=True).data  # type: ignore[return-value]  # stubs: many=True gives a list
 
 
 class ApplicationListSerializer(ApplicationSerializer):
@@ -175,10 +194,10 @@ class ApplicationInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
     abstract = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     ai_domain = serializers.ChoiceField(
-        choices=Application._meta.get_field("ai_domain").choices, required=False, allow_blank=True
+        choices=_choices("ai_domain"), required=False, allow_blank=True
     )
     workload = serializers.ChoiceField(
-        choices=Application._meta.get_field("workload").choices, required=False, allow_blank=True
+        choices=_choices("workload"), required=False, allow_blank=True
     )
     model_parameters_billions = serializers.DecimalField(
         max_digits=8, decimal_places=2, min_value=0, required=False, allow_null=True
@@ -195,21 +214,23 @@ class ApplicationInputSerializer(serializers.Serializer):
     data_licence = serializers.CharField(max_length=200, required=False, allow_blank=True)
     personal_data = serializers.BooleanField(required=False, allow_null=True)
     gdpr_basis = serializers.ChoiceField(
-        choices=Application._meta.get_field("gdpr_basis").choices, required=False, allow_blank=True
+        choices=_choices("gdpr_basis"), required=False, allow_blank=True
     )
     ai_act_risk = serializers.ChoiceField(
-        choices=Application._meta.get_field("ai_act_risk").choices,
+        choices=_choices("ai_act_risk"),
         required=False,
         allow_blank=True,
     )
     team_members = TeamMemberSerializer(many=True, required=False)
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Only the user's own organisations: someone else's id reads as unknown, so the API
         # does not tell which organisation ids exist.
         request = self.context.get("request")
         if request is not None and request.user.is_authenticated:
-            self.fields["organisation"].queryset = Organisation.objects.filter(
+            organisation = self.fields["organisation"]
+            assert isinstance(organisation, serializers.PrimaryKeyRelatedField)
+            organisation.queryset = Organisation.objects.filter(
                 memberships__user=request.user
             ).distinct()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -27,6 +27,9 @@ from portal.tasks import enqueue
 from portal.workdays import add_working_days
 from reviews import tasks as review_tasks
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 # Fields an applicant may set on a draft (the API and the form both use this list).
 EDITABLE_FIELDS = (
     "organisation", "access_mode", "system", "title", "abstract", "ai_domain", "workload",
@@ -41,12 +44,12 @@ EDITABLE_FIELDS = (
 def event_record(
     application: Application,
     *,
-    actor,
+    actor: User | None,
     kind: str,
     from_status: str,
     message: str = "",
     internal: bool = False,
-    **extra,
+    **extra: Any,
 ) -> ApplicationEvent:
     """The event of a change of `application` (its status now is the `to_status`): the
     timeline and the audit trail. Written by the service that changes it, in its transaction."""
@@ -66,12 +69,12 @@ def application_transition(
     application: Application,
     *,
     to_status: str,
-    actor,
+    actor: User | None,
     kind: str,
     message: str = "",
     fields: tuple[str, ...] = (),
     internal: bool = False,
-    **extra,
+    **extra: Any,
 ) -> ApplicationEvent:
     """Move `application` (locked by the caller) to `to_status` and write its event, in the
     caller's transaction: the one way a status changes. Refused with ValidationError unless the
@@ -97,7 +100,7 @@ def application_transition(
 
 
 def applications_transition(
-    moves: list[tuple[Application, str]], *, to_status: str, kind: str, **values
+    moves: list[tuple[Application, str]], *, to_status: str, kind: str, **values: Any
 ) -> list[ApplicationEvent]:
     """`application_transition` for many at once (a routing batch): each (application, message)
     checked against the transition map, then one UPDATE and one INSERT of their events. The
@@ -133,7 +136,7 @@ def applications_transition(
     return events
 
 
-def _check_choices_belong_to_user(user, values: dict[str, Any]) -> None:
+def _check_choices_belong_to_user(user: User, values: dict[str, Any]) -> None:
     organisation = values.get("organisation")
     if (
         organisation is not None
@@ -155,7 +158,7 @@ def _apply_values(application: Application, values: dict[str, Any]) -> list[str]
 
 
 @transaction.atomic
-def application_create(*, applicant, **values: Any) -> Application:
+def application_create(*, applicant: User, **values: Any) -> Application:
     """A new draft. Incomplete is fine; shapes are still validated."""
     _check_choices_belong_to_user(applicant, values)
     application = Application(applicant=applicant)
@@ -173,7 +176,7 @@ def application_create(*, applicant, **values: Any) -> Application:
 
 
 @transaction.atomic
-def application_update(*, application: Application, actor, **values: Any) -> Application:
+def application_update(*, application: Application, actor: User, **values: Any) -> Application:
     """Change a draft. Refused once submitted. Writes an `edited` event naming the fields."""
     application = Application.objects.select_for_update().get(pk=application.pk)
     if not application.is_editable:
@@ -199,7 +202,9 @@ def application_update(*, application: Application, actor, **values: Any) -> App
 
 
 @transaction.atomic
-def team_members_set(*, application: Application, actor, members: list[dict[str, str]]) -> None:
+def team_members_set(
+    *, application: Application, actor: User, members: list[dict[str, str]]
+) -> None:
     application = Application.objects.select_for_update().get(pk=application.pk)
     if not application.is_editable:
         raise ValidationError("Only drafts can be edited.")
@@ -246,7 +251,7 @@ def attachment_error(upload: UploadedFile) -> str | None:
 
 
 @transaction.atomic
-def attachment_add(*, application: Application, actor, upload: UploadedFile) -> Attachment:
+def attachment_add(*, application: Application, actor: User, upload: UploadedFile) -> Attachment:
     application = Application.objects.select_for_update().get(pk=application.pk)
     if not application.is_editable:
         raise ValidationError("Only drafts can be edited.")
@@ -274,7 +279,7 @@ def attachment_add(*, application: Application, actor, upload: UploadedFile) -> 
 
 
 @transaction.atomic
-def attachment_remove(*, attachment: Attachment, actor) -> None:
+def attachment_remove(*, attachment: Attachment, actor: User) -> None:
     application = Application.objects.select_for_update().get(pk=attachment.application_id)
     if not application.is_editable:
         raise ValidationError("Only drafts can be edited.")
@@ -291,7 +296,7 @@ def attachment_remove(*, attachment: Attachment, actor) -> None:
     )
 
 
-def application_submit(*, application: Application, actor) -> Application:
+def application_submit(*, application: Application, actor: User) -> Application:
     """Submit a draft: every rule checked, then one transition, one event, routing and the
     applicant's receipt on commit.
 
@@ -311,16 +316,18 @@ def application_submit(*, application: Application, actor) -> Application:
         errors = submission_errors(application, user=actor, now=now)
         if errors:
             raise ValidationError(errors)
-        mode = application.access_mode
+        mode, system = application.access_mode, application.system
+        # submission_errors refuses an application without them, or without an open cut-off.
+        assert mode is not None and system is not None
         counted_from = timezone.localdate(now)
         if mode.schedule == AccessMode.Schedule.CUTOFFS:
-            application.cutoff = next_cutoff(mode, now)
-            counted_from = timezone.localdate(application.cutoff.closes_at)
+            cutoff = next_cutoff(mode, now)
+            assert cutoff is not None
+            application.cutoff = cutoff
+            counted_from = timezone.localdate(cutoff.closes_at)
         # In the working days of the factory's country: never on one of its public holidays.
         application.expected_decision_by = add_working_days(
-            counted_from,
-            mode.decision_target_working_days,
-            country=application.system.factory.country,
+            counted_from, mode.decision_target_working_days, country=system.factory.country
         )
         application.submitted_at = now
         application_transition(
@@ -360,7 +367,7 @@ def _enqueue_routing(application_id: int) -> None:
 
 
 @transaction.atomic
-def application_withdraw(*, application: Application, actor) -> Application:
+def application_withdraw(*, application: Application, actor: User) -> Application:
     application = Application.objects.select_for_update().get(pk=application.pk)
     if application.status == ApplicationStatus.WITHDRAWN:
         return application

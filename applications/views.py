@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.forms import BaseFormSet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,10 +16,11 @@ from django.views.decorators.http import require_POST
 from applications import rules, services
 from applications import selectors as applications_selectors
 from applications.filters import ApplicationFilter
-from applications.forms import FIELD_STEP, STEP_NAMES, STEPS, TeamMemberFormSet
+from applications.forms import FIELD_STEP, STEP_NAMES, STEPS, StepForm, TeamMemberFormSet
 from applications.models import Application
 from organisations import selectors as organisations_selectors
 from portal.forms import add_service_errors
+from portal.http import AuthenticatedHttpRequest
 from portal.lists import filtered_page
 from reviews import selectors as reviews_selectors
 
@@ -33,7 +35,7 @@ def _safe_next(request: HttpRequest) -> str | None:
     return None
 
 
-NEXT_STEP_TEXT = {
+NEXT_STEP_TEXT: dict[str, str] = {
     Application.Status.DRAFT: "Complete the form and submit it.",
     Application.Status.SUBMITTED: "The AI Factory is assigning reviewers.",
     Application.Status.UNDER_REVIEW: "Reviewers at the AI Factory are assessing it.",
@@ -44,7 +46,7 @@ NEXT_STEP_TEXT = {
 }
 
 
-STATUS_BADGE = {
+STATUS_BADGE: dict[str, str] = {
     Application.Status.DRAFT: "text-bg-light border",
     Application.Status.NEEDS_ATTENTION: "text-bg-warning",
     Application.Status.APPROVED: "text-bg-success",
@@ -54,7 +56,7 @@ STATUS_BADGE = {
 
 
 @login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The applications the user follows, 25 a page, filtered as the API filters them."""
     # Only what the table shows: the related rows are wide (texts, JSON).
     applications = applications_selectors.application_list_for_applicant(user=request.user).only(
@@ -85,7 +87,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def application_new(request: HttpRequest) -> HttpResponse:
+def application_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     application = services.application_create(applicant=request.user)
     return redirect("applications:application-edit", pk=application.pk, step=STEP_NAMES[0])
 
@@ -95,7 +97,7 @@ def _step_url(application: Application, step: str) -> str:
 
 
 @login_required
-def application_edit(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+def application_edit(request: AuthenticatedHttpRequest, pk: int, step: str) -> HttpResponse:
     application = applications_selectors.application_get_for_owner(user=request.user, pk=pk)
     if step not in STEP_NAMES:
         raise Http404
@@ -119,6 +121,7 @@ def application_edit(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         return render(request, "applications/application_review.html", context)
 
     form_class = STEPS[index][2]
+    assert form_class is not None  # only the review step, answered above, has no form
     # The form gets its own copy: a bound ModelForm writes into its instance while validating.
     instance = Application.objects.get(pk=application.pk)
     form = form_class(
@@ -146,9 +149,14 @@ def application_edit(request: HttpRequest, pk: int, step: str) -> HttpResponse:
 
 
 @transaction.atomic
-def _save_step(request, application, form, team) -> None:
+def _save_step(
+    request: AuthenticatedHttpRequest,
+    application: Application,
+    form: StepForm,
+    team: BaseFormSet | None,
+) -> None:
     """One step is saved whole or not at all (fields, team, attachment)."""
-    values = {f: form.cleaned_data[f] for f in form._meta.fields if f in form.cleaned_data}
+    values = {f: form.cleaned_data[f] for f in form._meta.fields or () if f in form.cleaned_data}
     services.application_update(application=application, actor=request.user, **values)
     if team is not None:
         members = [
@@ -164,7 +172,7 @@ def _save_step(request, application, form, team) -> None:
 
 @login_required
 @require_POST
-def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
+def application_submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = applications_selectors.application_get_for_owner(user=request.user, pk=pk)
     try:
         services.application_submit(application=application, actor=request.user)
@@ -177,7 +185,7 @@ def application_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def application_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = applications_selectors.application_get_for_owner(user=request.user, pk=pk)
     try:
         services.application_withdraw(application=application, actor=request.user)
@@ -189,7 +197,7 @@ def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def application_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     application = applications_selectors.application_get_for_applicant(user=request.user, pk=pk)
     return render(
         request,
@@ -198,7 +206,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "application": application,
             "decision": getattr(application, "decision", None),
             "reviews": reviews_selectors.reviews_for_applicant(application=application),
-            "events": application.public_events,
+            "events": applications_selectors.application_public_events(application),
             "next_step": NEXT_STEP_TEXT[application.status],
             "is_owner": application.applicant_id == request.user.pk,
         },
@@ -206,7 +214,9 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def attachment_download(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
+def attachment_download(
+    request: AuthenticatedHttpRequest, pk: int, attachment_id: int
+) -> FileResponse:
     application = applications_selectors.application_get_for_applicant(user=request.user, pk=pk)
     attachment = get_object_or_404(application.attachments, pk=attachment_id)
     return FileResponse(
@@ -219,7 +229,9 @@ def attachment_download(request: HttpRequest, pk: int, attachment_id: int) -> Fi
 
 @login_required
 @require_POST
-def attachment_delete(request: HttpRequest, pk: int, attachment_id: int) -> HttpResponse:
+def attachment_delete(
+    request: AuthenticatedHttpRequest, pk: int, attachment_id: int
+) -> HttpResponse:
     application = applications_selectors.application_get_for_owner(user=request.user, pk=pk)
     attachment = get_object_or_404(application.attachments, pk=attachment_id)
     try:
@@ -230,7 +242,7 @@ def attachment_delete(request: HttpRequest, pk: int, attachment_id: int) -> Http
 
 
 @login_required
-def decision_letter(request: HttpRequest, pk: int) -> HttpResponse:
+def decision_letter(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A print-ready decision letter, for the applicant (and the site's reviewers)."""
     from reviews import selectors as review_selectors
 

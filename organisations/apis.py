@@ -5,7 +5,6 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -15,6 +14,7 @@ from portal.api_schema import (
     AUTH_ERRORS,
     ERROR_400,
 )
+from portal.http import AuthenticatedRequest
 
 
 class OrganisationListCreateApi(APIView):
@@ -24,7 +24,7 @@ class OrganisationListCreateApi(APIView):
         tags=["applications"],
         responses={200: OrganisationSerializer(many=True), **AUTH_ERRORS},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         organisations = selectors.organisation_list_for_user(user=request.user).prefetch_related(
             "memberships"
         )
@@ -36,7 +36,7 @@ class OrganisationListCreateApi(APIView):
         request=OrganisationInputSerializer,
         responses={201: OrganisationSerializer, 400: ERROR_400, **AUTH_ERRORS},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         serializer = OrganisationInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         organisation = services.organisation_create(user=request.user, **serializer.validated_data)

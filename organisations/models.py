@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -9,6 +11,9 @@ from django_countries.fields import CountryField
 
 from organisations.countries import EligibleCountries
 from portal.models import TimeStampedModel
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 class OrganisationType(models.TextChoices):
@@ -37,7 +42,7 @@ class Organisation(TimeStampedModel):
         "definition (Recommendation 2003/361/EC).",
     )
     website = models.URLField(blank=True)
-    members = models.ManyToManyField(
+    members: models.ManyToManyField[User, Membership] = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="organisations"
     )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -9,6 +11,9 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.util import get_cc_module
 
 from organisations.models import Membership, Organisation, OrganisationType
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 def registration_number_error(country: str, number: str) -> tuple[str, str | None]:
@@ -30,9 +35,10 @@ def registration_number_error(country: str, number: str) -> tuple[str, str | Non
         except StdnumError:
             continue
         return candidate, None
+    rules = module.__name__.rsplit(".", 1)[-1]  # type: ignore[attr-defined]  # stdnum's protocol lacks it
     return compact, (
         f"This is not a valid VAT number for {country.upper()}: check the digits "
-        f"(format checked with python-stdnum's {module.__name__.rsplit('.', 1)[-1]} rules)."
+        f"(format checked with python-stdnum's {rules} rules)."
     )
 
 
@@ -42,7 +48,7 @@ def registration_number_error(country: str, number: str) -> tuple[str, str | Non
 @transaction.atomic
 def organisation_create(
     *,
-    user,
+    user: User,
     legal_name: str,
     country: str,
     org_type: str,
@@ -75,7 +81,9 @@ def organisation_create(
 
 
 @transaction.atomic
-def organisation_member_add(*, actor, organisation: Organisation, user, role: str) -> Membership:
+def organisation_member_add(
+    *, actor: User, organisation: Organisation, user: User, role: str
+) -> Membership:
     if not Membership.objects.filter(
         user=actor, organisation=organisation, role=Membership.Role.REPRESENTATIVE
     ).exists():

@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from organisations import services
 from organisations.forms import OrganisationForm
 from portal.forms import add_service_errors
+from portal.http import AuthenticatedHttpRequest
 
 
 def _safe_next(request: HttpRequest) -> str | None:
@@ -26,7 +27,7 @@ def _safe_next(request: HttpRequest) -> str | None:
 
 
 @login_required
-def organisation_create(request: HttpRequest) -> HttpResponse:
+def organisation_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = OrganisationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
