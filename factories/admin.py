@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypedDict
+
 from django import forms
 from django.contrib import admin
 from django.db import transaction
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import AIFactory, ReferenceValue, Source, System
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class SystemCount(TypedDict):
+    """The annotation of the factory admin's list."""
+
+    _system_count: int
 
 
 class SystemAdminForm(forms.ModelForm):
@@ -72,7 +83,7 @@ class AIFactoryAdmin(SimpleHistoryAdmin):
         return super().get_queryset(request).annotate(_system_count=Count("systems", distinct=True))
 
     @admin.display(description="Systems", ordering="_system_count")
-    def system_count(self, factory: AIFactory) -> int:
+    def system_count(self, factory: WithAnnotations[AIFactory, SystemCount]) -> int:
         return factory._system_count
 
 

@@ -30,7 +30,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django_countries.fields import CountryField
 
-from .reference_rows import MISSING, Entry, Records, Rows
+from .reference_rows import MISSING, Entry, Records, Rows, concrete_field
 
 LOAD_REASON = "load_reference_data"
 REFRESH_REASON = "refresh_reference_data"
@@ -100,7 +100,7 @@ def model_values(
     for name in names:
         if name not in raw:
             continue
-        value, model_field = raw[name], model._meta.get_field(name)
+        value, model_field = raw[name], concrete_field(model, name)
         if value is None:
             if not model_field.null and isinstance(
                 model_field, models.CharField | models.TextField
@@ -228,7 +228,7 @@ def _create(
     report.created.append((entry.entity, entry.key))
     if not write:  # a preview: children of this row will be reported as created too
         return
-    instance._change_reason = reason
+    instance._change_reason = reason  # type: ignore[attr-defined]  # read by simple_history
     instance.save()
     if entry.on_create is not None:
         entry.on_create(instance)

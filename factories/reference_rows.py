@@ -51,6 +51,14 @@ class Entry:
         return f"{self.entity}:{self.key}.{name}"
 
 
+def concrete_field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    """The field `name` of `model` that a reference file sets: a column (a foreign key at most),
+    never a reverse relation."""
+    model_field = model._meta.get_field(name)
+    assert isinstance(model_field, models.Field)
+    return model_field
+
+
 def lookup_value(value: Any) -> Any:
     if isinstance(value, Entry):
         return None if value.instance is None else value.instance.pk
@@ -91,7 +99,7 @@ class Rows:
 
     @staticmethod
     def _key(model: type[models.Model], names: tuple[str, ...], row: Any) -> tuple:
-        return tuple(getattr(row, model._meta.get_field(name).attname) for name in names)
+        return tuple(getattr(row, concrete_field(model, name).attname) for name in names)
 
 
 class Records:

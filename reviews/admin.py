@@ -59,7 +59,7 @@ def _emails(user_ids: list[int]) -> list[str]:
 class RoutingRecordInline(ViewOnly, admin.TabularInline):
     model = RoutingRecord
     extra = 0
-    readonly_fields = ["created_at", "routing"]
+    readonly_fields = ("created_at", "routing")
     fields = readonly_fields
 
     @admin.display(description="Routing")
@@ -73,7 +73,7 @@ class RoutingRecordAdmin(ViewOnly, admin.ModelAdmin):
     list_filter = ["outcome", "trigger", "factory"]
     list_select_related = ["application", "factory"]
     search_fields = ["application__title", "reason"]
-    readonly_fields = ["application", "factory", "created_at", "routing"]
+    readonly_fields = ("application", "factory", "created_at", "routing")
     fields = readonly_fields
 
     @admin.display(description="Routing")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.permissions import IsAuthenticated
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -16,8 +16,10 @@ from portal.api_schema import (
     FILTERED_LIST_ERRORS,
     WRITE_ERRORS,
 )
+from portal.http import AuthenticatedRequest
 from reviews import selectors as rs
 from reviews.filters import AssignmentFilter
+from reviews.models import Assignment
 from reviews.serializers import (
     AssignmentSerializer,
     DecisionInputSerializer,
@@ -36,8 +38,9 @@ class AssignmentListApi(generics.ListAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = AssignmentSerializer
     filterset_class = AssignmentFilter
+    request: AuthenticatedRequest
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Assignment]:
         return rs.assignment_list_for_reviewer(user=self.request.user)
 
     @extend_schema(
@@ -54,7 +57,7 @@ class AssignmentAcceptApi(APIView):
     @extend_schema(
         tags=["reviews"], request=None, responses={200: AssignmentSerializer, **WRITE_ERRORS}
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         assignment = rs.assignment_get_for_reviewer(user=request.user, pk=pk)
         assignment = assignment_services.assignment_accept(
             assignment=assignment, reviewer=request.user
@@ -69,7 +72,7 @@ class AssignmentReviewApi(APIView):
         tags=["reviews"], request=ReviewInputSerializer,
         responses={201: ReviewSerializer, **WRITE_ERRORS},
     )  # fmt: skip
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         """Submit your review: scores 0-5 with a justification per criterion, comments, and a
         recommendation."""
         assignment = rs.assignment_get_for_reviewer(user=request.user, pk=pk)
@@ -88,7 +91,7 @@ class AssignmentDeclineApi(APIView):
         tags=["reviews"], request=DeclineInputSerializer,
         responses={200: AssignmentSerializer, **WRITE_ERRORS},
     )  # fmt: skip
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         """Decline; with `conflict_of_interest` the application is routed to someone else."""
         assignment = rs.assignment_get_for_reviewer(user=request.user, pk=pk)
         serializer = DeclineInputSerializer(data=request.data)
@@ -106,7 +109,7 @@ class ApplicationDecisionApi(APIView):
         tags=["reviews"], request=DecisionInputSerializer,
         responses={201: DecisionSerializer, **WRITE_ERRORS},
     )  # fmt: skip
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         """The site approver's decision. Approving creates an allocation, never beyond the
         system's remaining capacity for the period."""
         application = rs.application_get_for_reviewer(user=request.user, pk=pk)

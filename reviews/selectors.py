@@ -6,6 +6,7 @@ every application at their site; anybody else gets a 404."""
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -16,6 +17,11 @@ from organisations.models import Membership
 from portal.permissions import visible_to_reviewer
 from reviews.models import Assignment, ConflictOfInterest, SiteRole
 from reviews.routing import Candidate
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
 
 
 def _candidate_rows(*, factory_id: int) -> QuerySet:
@@ -79,6 +85,8 @@ def routing_candidates(*, factory_id: int) -> list[Candidate]:
 
 def reviews_complete(application: Application) -> bool:
     mode = application.access_mode
+    if mode is None:  # a draft withdrawn before it had one: no review was ever asked for
+        return False
     done = dict(
         application.assignments.filter(status=Assignment.Status.DONE)
         .values_list("kind")
@@ -97,7 +105,7 @@ def applications_overdue(*, today: date) -> QuerySet[Application]:
 
 
 def application_list_for_reviewer(
-    *, user, approver_sites: list[int] | None = None
+    *, user: User | AnonymousUser, approver_sites: list[int] | None = None
 ) -> QuerySet[Application]:
     """Applications on a reviewer's or approver's desk (drafts never appear). `approver_sites`:
     the user's `approver_factory_ids`, when the caller has read them already."""
@@ -110,7 +118,7 @@ def application_list_for_reviewer(
     )
 
 
-def application_get_for_reviewer(*, user, pk: int) -> Application:
+def application_get_for_reviewer(*, user: User | AnonymousUser, pk: int) -> Application:
     queryset = application_list_for_reviewer(user=user).prefetch_related(
         "attachments",
         "team_members",
@@ -128,7 +136,7 @@ def application_get_for_reviewer(*, user, pk: int) -> Application:
     return get_object_or_404(queryset, pk=pk)
 
 
-def assignment_list_for_reviewer(*, user) -> QuerySet[Assignment]:
+def assignment_list_for_reviewer(*, user: User | AnonymousUser) -> QuerySet[Assignment]:
     """The reviewer's own assignments, soonest due first, with what the desk shows."""
     if not user.is_authenticated:
         return Assignment.objects.none()
@@ -142,11 +150,20 @@ def assignment_list_for_reviewer(*, user) -> QuerySet[Assignment]:
     )  # fmt: skip
 
 
-def assignment_get_for_reviewer(*, user, pk: int) -> Assignment:
+def assignment_get_for_reviewer(*, user: User | AnonymousUser, pk: int) -> Assignment:
     return get_object_or_404(assignment_list_for_reviewer(user=user), pk=pk)
 
 
-def reviews_for_applicant(*, application: Application) -> list[dict]:
+class ApplicantReview(TypedDict):
+    """A review as the applicant sees it."""
+
+    kind: str
+    reviewer: str | None  # only when the access mode shows reviewers' names
+    scores: list[tuple[str, int, str]]  # (criterion, score, justification)
+    comment: str
+
+
+def reviews_for_applicant(*, application: Application) -> list[ApplicantReview]:
     """What the applicant sees of the reviews: scores and the comment for them, never the
     internal note; the reviewer's name only when the access mode says so."""
     from reviews.models import Review
@@ -156,7 +173,7 @@ def reviews_for_applicant(*, application: Application) -> list[dict]:
     reviews = Review.objects.filter(assignment__application=application).select_related(
         "assignment__reviewer"
     )
-    show_names = application.access_mode.reviewer_identities_visible
+    show_names = application.submitted_access_mode.reviewer_identities_visible
     return [
         {
             "kind": review.assignment.get_kind_display(),

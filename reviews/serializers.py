@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from applications.models import AccessMode
+from factories.models import System
 from reviews.models import Assignment, Decision, Review
 
 
 class AssignmentSerializer(serializers.ModelSerializer):
     application = serializers.IntegerField(source="application_id", read_only=True)
     title = serializers.CharField(source="application.title", read_only=True)
-    access_mode = serializers.SlugRelatedField(
+    access_mode: serializers.SlugRelatedField[AccessMode] = serializers.SlugRelatedField(
         source="application.access_mode", slug_field="slug", read_only=True
     )
-    system = serializers.SlugRelatedField(
+    system: serializers.SlugRelatedField[System] = serializers.SlugRelatedField(
         source="application.system", slug_field="slug", read_only=True
     )
     factory = serializers.CharField(source="application.system.factory.slug", read_only=True)

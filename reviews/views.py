@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -21,6 +21,7 @@ from factories.models import AIFactory
 from portal import permissions
 from portal.decorators import approver_or_staff_required, approver_required, reviewer_required
 from portal.forms import add_service_errors
+from portal.http import AuthenticatedHttpRequest
 from portal.lists import filtered_page
 from portal.workdays import working_days_between
 from reviews import selectors as reviews_selectors
@@ -31,7 +32,7 @@ from reviews.services import decisions as decision_services
 
 
 @reviewer_required
-def desk(request: HttpRequest) -> HttpResponse:
+def desk(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A reviewer's assignments, soonest due first, 25 a page: the open ones unless the filter
     says otherwise (the API filters alike)."""
     assignments = reviews_selectors.assignment_list_for_reviewer(user=request.user)
@@ -51,7 +52,7 @@ def desk(request: HttpRequest) -> HttpResponse:
 
 
 @approver_required
-def site_applications(request: HttpRequest) -> HttpResponse:
+def site_applications(request: AuthenticatedHttpRequest) -> HttpResponse:
     """An approver's landing page: the applications at the sites they approve for, the
     undecided ones (`Open`) unless the filter says otherwise, decision due soonest first."""
     approver_sites = permissions.approver_factory_ids(request.user)
@@ -73,7 +74,7 @@ def site_applications(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def assignment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assignment = reviews_selectors.assignment_get_for_reviewer(user=request.user, pk=pk)
     application = reviews_selectors.application_get_for_reviewer(
         user=request.user, pk=assignment.application_id
@@ -104,7 +105,7 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def assignment_accept(request: HttpRequest, pk: int) -> HttpResponse:
+def assignment_accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assignment = reviews_selectors.assignment_get_for_reviewer(user=request.user, pk=pk)
     try:
         assignment_services.assignment_accept(assignment=assignment, reviewer=request.user)
@@ -115,7 +116,7 @@ def assignment_accept(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def assignment_decline(request: HttpRequest, pk: int) -> HttpResponse:
+def assignment_decline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     assignment = reviews_selectors.assignment_get_for_reviewer(user=request.user, pk=pk)
     form = DeclineForm(request.POST, prefix="decline")
     if form.is_valid():
@@ -137,7 +138,7 @@ def assignment_decline(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def site_application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def site_application_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The application as reviewers and approvers see it, with reviews, routing and decision."""
     application = reviews_selectors.application_get_for_reviewer(user=request.user, pk=pk)
     is_approver = permissions.may_decide(request.user, application)
@@ -157,7 +158,7 @@ def site_application_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, "The decision was recorded and the applicant told.")
                 return redirect("review:site-application", pk=pk)
     remaining = None
-    if is_approver and application.start_date:
+    if is_approver and application.system and application.start_date:
         remaining = allocations_selectors.system_remaining_gpu_hours(
             system=application.system, year=application.start_date.year
         )
@@ -176,7 +177,9 @@ def site_application_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def site_attachment_download(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
+def site_attachment_download(
+    request: AuthenticatedHttpRequest, pk: int, attachment_id: int
+) -> FileResponse:
     application = reviews_selectors.application_get_for_reviewer(user=request.user, pk=pk)
     attachment = get_object_or_404(application.attachments, pk=attachment_id)
     return FileResponse(
@@ -186,7 +189,7 @@ def site_attachment_download(request: HttpRequest, pk: int, attachment_id: int) 
 
 
 @approver_or_staff_required
-def staff_stats(request: HttpRequest) -> HttpResponse:
+def staff_stats(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Per factory: open applications, overdue ones, the median working days (of the factory's
     country) to decision. Staff see every factory, an approver the sites they approve for."""
     today = timezone.localdate()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,10 +19,13 @@ from reviews import selectors as review_selectors
 from reviews import tasks as review_tasks
 from reviews.models import Assignment, ConflictOfInterest, Review
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 # --- Assignments and reviews ---------------------------------------------------------------
 
 
-def _own_open_assignment(assignment_id: int, reviewer) -> Assignment:
+def _own_open_assignment(assignment_id: int, reviewer: User) -> Assignment:
     assignment = (
         Assignment.objects.select_for_update(of=("self",))
         .select_related("application__access_mode", "application__system__factory")
@@ -43,7 +46,7 @@ def _own_open_assignment(assignment_id: int, reviewer) -> Assignment:
 
 
 @transaction.atomic
-def assignment_accept(*, assignment: Assignment, reviewer) -> Assignment:
+def assignment_accept(*, assignment: Assignment, reviewer: User) -> Assignment:
     assignment = _own_open_assignment(assignment.pk, reviewer)
     if assignment.status == Assignment.Status.PENDING:
         assignment.status = Assignment.Status.ACCEPTED
@@ -54,7 +57,7 @@ def assignment_accept(*, assignment: Assignment, reviewer) -> Assignment:
 
 @transaction.atomic
 def assignment_decline(
-    *, assignment: Assignment, reviewer, reason: str, conflict_of_interest: bool = False
+    *, assignment: Assignment, reviewer: User, reason: str, conflict_of_interest: bool = False
 ) -> Assignment:
     """Decline; for a conflict of interest the conflict is recorded and the application is
     routed again to someone else (after commit)."""
@@ -94,7 +97,7 @@ REVIEW_FIELDS = [
 
 
 @transaction.atomic
-def review_record(*, assignment: Assignment, reviewer, **values: Any) -> Review:
+def review_record(*, assignment: Assignment, reviewer: User, **values: Any) -> Review:
     """Record a review (accepting the assignment if needed). Tells approvers when all are in."""
     assignment = _own_open_assignment(assignment.pk, reviewer)
     application = assignment.application
@@ -126,7 +129,9 @@ def review_record(*, assignment: Assignment, reviewer, **values: Any) -> Review:
         from_status=application.status, message="A review was received.",
     )  # fmt: skip
     if review_selectors.reviews_complete(application):
-        for recipient in notification_recipients(approvers_of=application.system.factory_id):
+        for recipient in notification_recipients(
+            approvers_of=application.submitted_system.factory_id
+        ):
             notification_queue(
                 key=f"ready:{application.pk}:{recipient.email}",
                 recipient=recipient.email,

@@ -76,7 +76,7 @@ def deadlines_check(*, today: date | None = None) -> dict[str, int]:
         escalations = 0
         for application in review_selectors.applications_overdue(today=today):
             recipients = notification_recipients(
-                staff=True, approvers_of=application.system.factory_id
+                staff=True, approvers_of=application.submitted_system.factory_id
             )
             for recipient in recipients:
                 key = f"overdue:{application.pk}:{recipient.email}"

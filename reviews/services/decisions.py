@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -24,13 +24,14 @@ from portal.workdays import add_months
 from reviews import selectors as review_selectors
 from reviews.models import Decision
 
-User = get_user_model()
+if TYPE_CHECKING:
+    from accounts.models import User
 
 logger = logging.getLogger(__name__)
 
 
 def application_decide(
-    *, application: Application, approver, outcome: str, gpu_hours: int | None, comment: str
+    *, application: Application, approver: User, outcome: str, gpu_hours: int | None, comment: str
 ) -> Decision:
     """The site approver approves (creating an Allocation) or rejects.
 
@@ -60,9 +61,11 @@ def application_decide(
             errors["outcome"] = ["Choose approve or reject."]
         allocation = None
         if outcome == Decision.Outcome.APPROVE:
-            system = System.objects.select_for_update().get(pk=application.system_id)
+            system = System.objects.select_for_update().get(pk=application.submitted_system.pk)
             requested = application.gpu_hours or 0
-            year = application.start_date.year
+            start, months = application.start_date, application.duration_months
+            assert start is not None and months is not None  # under review: both are set
+            year = start.year
             remaining = system_remaining_gpu_hours(system=system, year=year)
             if not gpu_hours or gpu_hours <= 0:
                 errors["gpu_hours"] = ["Award more than 0 GPU-hours."]
@@ -77,11 +80,10 @@ def application_decide(
                 errors["gpu_hours"] = [
                     f"Only {max(remaining, 0):,} GPU-hours are left on {system.name} for {year}."
                 ]
-            if not errors:
-                start = application.start_date
+            if not errors and gpu_hours is not None:  # no errors: gpu_hours is over 0
                 allocation = Allocation(
                     application=application, system=system, gpu_hours=gpu_hours, start=start,
-                    end=add_months(start, application.duration_months), period_year=year,
+                    end=add_months(start, months), period_year=year,
                 )  # fmt: skip
         if errors:
             raise ValidationError(errors)
@@ -98,7 +100,7 @@ def application_decide(
             to_status=ApplicationStatus.APPROVED if allocation else ApplicationStatus.REJECTED,
             kind=ApplicationEvent.Kind.APPROVED if allocation else ApplicationEvent.Kind.REJECTED,
             message=(
-                f"Approved: {gpu_hours:,} GPU-hours on {application.system.name}."
+                f"Approved: {gpu_hours:,} GPU-hours on {application.submitted_system.name}."
                 if allocation else "Not approved."
             ),
             fields=("decided_at",),

@@ -7,7 +7,6 @@ from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,6 +17,7 @@ from applications.models import (
     TeamMember,
 )
 from applications.services import application_transition, applications_transition, event_record
+from factories.models import AIFactory
 from notifications import tasks as notification_tasks
 from notifications.models import Notification
 from notifications.services import (
@@ -32,8 +32,6 @@ from reviews import selectors as review_selectors
 from reviews import tasks as review_tasks
 from reviews.models import Assignment, RoutingRecord
 from reviews.services.deadlines import review_due_by
-
-User = get_user_model()
 
 logger = logging.getLogger(__name__)
 ROUTABLE = (
@@ -52,7 +50,7 @@ AUTOMATIC_TRIGGERS = ("submit", "decline")
 
 def _needs(application: Application, assignments: list[tuple[int, str, str]]) -> dict[str, int]:
     """Reviewers still missing per kind, given (reviewer_id, kind, status) of the assignments."""
-    mode = application.access_mode
+    mode = application.submitted_access_mode
     wanted = {"technical": mode.technical_reviews, "scientific": mode.scientific_reviews}
     for _reviewer_id, kind, status in assignments:
         if status != Assignment.Status.DECLINED:
@@ -60,10 +58,15 @@ def _needs(application: Application, assignments: list[tuple[int, str, str]]) ->
     return {kind: max(n, 0) for kind, n in wanted.items()}
 
 
-def _facts(application: Application, assignments, team_emails, needs) -> routing.ApplicationFacts:
+def _facts(
+    application: Application,
+    assignments: list[tuple[int, str, str]],
+    team_emails: set[str],
+    needs: dict[str, int],
+) -> routing.ApplicationFacts:
     return routing.ApplicationFacts(
         application_id=application.pk,
-        factory_id=application.system.factory_id,
+        factory_id=application.submitted_system.factory_id,
         organisation_id=application.organisation_id,
         ai_domain=application.ai_domain,
         applicant_user_id=application.applicant_id,
@@ -74,7 +77,9 @@ def _facts(application: Application, assignments, team_emails, needs) -> routing
     )
 
 
-def _record(application, factory, result: routing.RoutingResult, trigger: str) -> RoutingRecord:
+def _record(
+    application: Application, factory: AIFactory, result: routing.RoutingResult, trigger: str
+) -> RoutingRecord:
     """The routing record of `result`, not saved yet."""
     return RoutingRecord(
         application=application,
@@ -193,7 +198,7 @@ def _route_batch(applications: list[Application], *, trigger: str) -> list[Routi
         needs = _needs(application, existing[application.pk])
         if not any(needs.values()):
             continue
-        factory = application.system.factory
+        factory = application.submitted_system.factory
         if factory.pk not in candidates:
             candidates[factory.pk] = review_selectors.routing_candidates(factory_id=factory.pk)
         facts = _facts(application, existing[application.pk], team[application.pk], needs)
@@ -216,7 +221,7 @@ def _route_batch(applications: list[Application], *, trigger: str) -> list[Routi
         a.pk: review_due_by(
             expected_decision_by=a.expected_decision_by,
             today=today,
-            country=a.system.factory.country.code,
+            country=a.submitted_system.factory.country.code,
         )
         for a, _, _ in routed
     }
@@ -243,7 +248,7 @@ def _route_batch(applications: list[Application], *, trigger: str) -> list[Routi
             context={
                 "application": assignment.application,
                 "assignment": assignment,
-                "factory": assignment.application.system.factory,
+                "factory": assignment.application.submitted_system.factory,
             },
             application=assignment.application,
         )
@@ -251,7 +256,7 @@ def _route_batch(applications: list[Application], *, trigger: str) -> list[Routi
     )
     # Staffed: under review (an application re-routed after a decline is already).
     promoted = [
-        (a, f"Assigned to reviewers at {a.system.factory.display_name}.")
+        (a, f"Assigned to reviewers at {a.submitted_system.factory.display_name}.")
         for a, _ in staffed
         if a.status != ApplicationStatus.UNDER_REVIEW
     ]
@@ -265,16 +270,19 @@ def _route_batch(applications: list[Application], *, trigger: str) -> list[Routi
     for application, result, _ in routed:
         if not result.staffed:
             _flag_needs_attention(
-                application, reason=result.reason, factory=application.system.factory
+                application, reason=result.reason, factory=application.submitted_system.factory
             )
     sent_ids = [n.pk for n in notifications]
-    transaction.on_commit(
-        lambda: [enqueue(notification_tasks.send_notification, pk) for pk in sent_ids]
-    )
+
+    def send_all() -> None:
+        for pk in sent_ids:
+            enqueue(notification_tasks.send_notification, pk)
+
+    transaction.on_commit(send_all)
     return records
 
 
-def _flag_needs_attention(application: Application, *, reason: str, factory) -> None:
+def _flag_needs_attention(application: Application, *, reason: str, factory: AIFactory) -> None:
     application.attention_reason = reason
     if application.status == ApplicationStatus.NEEDS_ATTENTION:  # still, with a new reason
         application.save(update_fields=["attention_reason", "updated_at"])
@@ -319,7 +327,9 @@ def application_flag_routing_failure(*, application_id: int, error: str) -> None
         )
         if application is not None:
             _flag_needs_attention(
-                application, reason=f"Routing failed: {error}", factory=application.system.factory
+                application,
+                reason=f"Routing failed: {error}",
+                factory=application.submitted_system.factory,
             )
 
 
