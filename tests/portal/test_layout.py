@@ -135,3 +135,50 @@ def test_accounts_does_not_import_the_review_domain():
         if source.startswith(("reviews", "allocations", "applications", "organisations"))
     }
     assert reaching == set()
+
+
+# The people a function acts for or on are typed (`User`, or `User | AnonymousUser` where a
+# selector answers anonymous visitors), so that mypy checks every call that passes one.
+PEOPLE = frozenset({"user", "reviewer", "approver", "actor", "applicant", "owner"})
+
+
+def unannotated_people(source: str) -> list[str]:
+    """`function(parameter)` for each parameter named after a person that has no annotation;
+    a lambda cannot have one, so a lambda taking a person is listed too."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            continue
+        arguments = node.args
+        parameters = [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]
+        parameters += [p for p in (arguments.vararg, arguments.kwarg) if p is not None]
+        name = getattr(node, "name", "lambda")
+        found += [
+            f"{name}({p.arg}) line {p.lineno}"
+            for p in parameters
+            if p.arg in PEOPLE and p.annotation is None
+        ]
+    return found
+
+
+def test_every_parameter_naming_a_person_is_annotated():
+    missing = {
+        str(path.relative_to(ROOT)): found
+        for path in MODULES.values()
+        if (found := unannotated_people(path.read_text()))
+    }
+    assert missing == {}
+
+
+def test_it_finds_an_unannotated_person():
+    source = (
+        "def a(*, user: User, reviewer): ...\n"
+        "async def b(actor, approver: User | None = None): ...\n"
+        "c = lambda applicant: applicant\n"
+        "def d(owner: Entry, other): ...\n"
+    )
+    assert unannotated_people(source) == [
+        "a(reviewer) line 1",
+        "b(actor) line 2",
+        "lambda(applicant) line 3",
+    ]

@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from applications import services as applications_services
 from applications.models import AccessMode, ApplicationStatus
 from reviews.models import Assignment, Decision, Review
 from reviews.services import assignments as assignment_services
@@ -160,6 +161,20 @@ def test_it_shows_the_approver_every_application_at_their_site_only(
     assert page.status_code == 200
     assert "tess@csc.fi" in page.content.decode()  # the approver sees who reviews
     assert other.status_code == 404
+
+
+def test_it_shows_the_approver_a_draft_withdrawn_before_it_had_an_access_mode(
+    client, alice, site_x
+):
+    draft = applications_services.application_create(applicant=alice, system=site_x.system)
+    applications_services.application_withdraw(application=draft, actor=alice)
+    login(client, site_x.approver)
+
+    page = client.get(f"/review/applications/{draft.pk}/")
+
+    assert page.status_code == 200  # no review was asked for: none is complete, none missing
+    assert page.context["reviews_complete"] is False
+    assert page.context["decision_form"] is None
 
 
 def test_it_refuses_a_decision_from_a_reviewer_who_is_not_an_approver(client, case, site_x):
