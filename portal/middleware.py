@@ -57,7 +57,7 @@ def _note_outage(sender, request: HttpRequest | None = None, **kwargs) -> None:
     when that exception was an outage, so that the 500 becomes a 503."""
     exc = sys.exc_info()[1]
     if request is not None and exc is not None and _is_outage(exc):
-        request._database_outage = exc  # type: ignore[attr-defined]
+        request._database_outage = exc  # type: ignore[attr-defined]  # a marker: stubs list Django's own
 
 
 got_request_exception.connect(_note_outage, dispatch_uid="portal.middleware.note_outage")
