@@ -130,7 +130,7 @@ def cpu_use(before: tuple, after: tuple, locust: dict) -> dict[str, float]:
     return used
 
 
-def warm_up(base_url: str, people: dict) -> None:
+def warm_up(base_url: str, people: dict, workers: int) -> None:
     """A few reads of each kind, so that each gunicorn worker has loaded its views and templates
     (the first request of a fresh worker costs a few hundred ms): the rush measures a portal
     that has been running, as at a real cut-off."""
@@ -142,7 +142,7 @@ def warm_up(base_url: str, people: dict) -> None:
         ("/review/", {"Cookie": reviewer["Cookie"]}),
         ("/api/v1/assignments/", {"Authorization": reviewer["Authorization"]}),
     ]  # fmt: skip
-    for _ in range(2 * GUNICORN_WORKERS):
+    for _ in range(2 * workers):
         for path, headers in reads:
             status, _, body = fetch(base_url + path, headers)
             if status != 200:
@@ -257,6 +257,11 @@ def print_report(report: dict) -> None:
         f"{cpu['postgres_pct']:.0f}, locust {cpu['locust_pct']:.0f}, everything else (Redis, "
         f"the kernel, other processes) {cpu['everything_else_pct']:.0f}"
     )
+    if cpu["everything_else_pct"] > 25:
+        print(
+            f"WARNING: other processes used {cpu['everything_else_pct']:.0f} % of a core while "
+            "loaded: the latencies above are those of a shared machine, not of the portal alone."
+        )
     print(f"Errors: {report['errors']} (locust failures {total.get('failures', 0)}, exceptions "
           f"{report['locust']['exceptions']})")  # fmt: skip
     for failure in report["failures"][:10]:
@@ -276,6 +281,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--think", default="2,5", help="think time between a person's steps, min,max s [2,5]"
     )
     parser.add_argument("--size", type=int, default=1_000, help="applications beforehand [1000]")
+    parser.add_argument(
+        "--workers", type=int, default=GUNICORN_WORKERS,
+        help=f"gunicorn sync workers [{GUNICORN_WORKERS}: the target's setting; more to compare]",
+    )  # fmt: skip
     parser.add_argument("--drain", type=int, default=60, help="s to wait for routing after [60]")
     parser.add_argument(
         "--database-url",
@@ -289,6 +298,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--output", type=Path, default=RESULTS_FILE, help="JSON results")
     args = parser.parse_args(argv)
+    if not 1 <= args.workers <= 16:
+        parser.error("--workers must be between 1 and 16")
     if not 10 <= args.duration <= MAX_DURATION:
         parser.error(f"--duration must be between 10 and {MAX_DURATION} s")
     if not (
@@ -323,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"Cut-off rush: {args.applicants} applicants, {args.reviewers} reviewers, "
             f"{args.visitors} visitors for {args.duration} s (think {args.think} s); gunicorn "
-            f"{GUNICORN_WORKERS} sync workers, 1 Celery worker (prefork, 2), broker "
+            f"{args.workers} sync workers, 1 Celery worker (prefork, 2), broker "
             f"{args.broker_url}, database {database_name(database_url)}",
             flush=True,
         )
@@ -349,11 +360,13 @@ def main(argv: list[str] | None = None) -> int:
             people_file.touch(mode=0o600)
             people_file.write_text(json.dumps(people))
 
-            server = Server(env, tmp / "gunicorn.log", access_log=tmp / "access.log")
+            server = Server(
+                env, tmp / "gunicorn.log", workers=args.workers, access_log=tmp / "access.log"
+            )
             server.start()
             worker = Worker(env, tmp / "worker.log", hostname="rush@%h")
             worker.start()
-            warm_up(server.base_url, people)
+            warm_up(server.base_url, people, args.workers)
             print(f"gunicorn on {server.base_url}, worker ready; locust for {args.duration} s",
                   flush=True)  # fmt: skip
 
@@ -433,7 +446,7 @@ def main(argv: list[str] | None = None) -> int:
             "size": args.size,
             "database": database_name(database_url),
             "broker": args.broker_url,
-            "gunicorn_workers": GUNICORN_WORKERS,
+            "gunicorn_workers": args.workers,
             "celery": "1 worker, prefork, concurrency 2",
             "targets": {
                 "errors": 0,
