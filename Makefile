@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench venv migrate seed worker clean
+.PHONY: run test lint format bench rush venv migrate seed worker clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (apt-get install python3.11 python3.11-venv)"; exit 1; }
@@ -71,6 +71,10 @@ bench: venv
 	if [ $$pages -ge 128 ]; then exit $$pages; fi; \
 	$(PY) bench/routing.py; routing=$$?; \
 	if [ $$pages -ne 0 ]; then exit $$pages; fi; exit $$routing
+
+# The cut-off rush: locust against gunicorn and a Celery worker (bench/README.md).
+rush: venv
+	$(PY) bench/rush.py
 
 clean:
 	rm -rf var/portal.sqlite3 var/staticfiles var/mail
