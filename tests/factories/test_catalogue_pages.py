@@ -378,3 +378,26 @@ def test_it_forgets_a_deleted_source_at_once(client, catalogue):
     source.delete()
 
     assert source.url not in client.get("/systems/lumi-iq/").content.decode()
+
+
+def test_a_cached_page_is_answered_before_the_stack_with_every_header(
+    client, catalogue, django_assert_num_queries
+):
+    first = client.get("/factories/lumi-aif/")
+
+    with django_assert_num_queries(0):  # no session, no user, no catalogue query
+        again = client.get("/factories/lumi-aif/")
+
+    assert again.status_code == 200
+    assert again.content == first.content
+    for header in ("Content-Security-Policy", "X-Frame-Options", "Content-Type"):
+        assert again[header] == first[header]
+
+
+def test_a_signed_in_visitor_is_never_served_the_anonymous_copy(client, catalogue, admin_user):
+    client.get("/factories/lumi-aif/")
+    client.force_login(admin_user)
+
+    page = client.get("/factories/lumi-aif/").content.decode()
+
+    assert "Sign out" in page
