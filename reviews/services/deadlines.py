@@ -6,7 +6,6 @@ import logging
 from datetime import date
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -17,8 +16,6 @@ from notifications.services import notification_queue, notification_recipients
 from portal.workdays import add_working_days
 from reviews import selectors as review_selectors
 from reviews.models import Assignment
-
-User = get_user_model()
 
 logger = logging.getLogger(__name__)
 
