@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet, Sum
 
-from allocations.models import Allocation
+from allocations.models import LEDGER_GPU_HOURS, Allocation
 from applications.models import Application
 from factories.models import System
 from portal.permissions import approver_factory_ids, visible_to_applicant
@@ -39,7 +39,7 @@ def system_allocated_gpu_hours_by_year(*, system_id: int) -> dict[int, int]:
         Allocation.objects.filter(system_id=system_id)
         .order_by("period_year")
         .values_list("period_year")
-        .annotate(total=Sum("gpu_hours"))
+        .annotate(total=Sum(LEDGER_GPU_HOURS))
     )
     return dict(rows)
 
@@ -76,9 +76,9 @@ def system_remaining_gpu_hours(*, system: System, year: int) -> int | None:
     if system.allocatable_gpu_hours_per_year is None:
         return None
     allocated = (
-        Allocation.objects.filter(system=system, period_year=year).aggregate(s=Sum("gpu_hours"))[
-            "s"
-        ]
+        Allocation.objects.filter(system=system, period_year=year).aggregate(
+            s=Sum(LEDGER_GPU_HOURS)
+        )["s"]
         or 0
     )
     return system.allocatable_gpu_hours_per_year - allocated

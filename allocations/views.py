@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -23,7 +23,12 @@ def capacity(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not request.user.is_staff:
         systems = systems.filter(factory_id__in=factory_ids)
     systems = systems.annotate(
-        allocated=Sum("allocations__gpu_hours", filter=Q(allocations__period_year=year)),
+        allocated=Sum(
+            F("allocations__gpu_hours")
+            + F("allocations__extra_gpu_hours")
+            - F("allocations__reclaimed_gpu_hours"),
+            filter=Q(allocations__period_year=year),
+        ),
     )
     pending = dict(
         Application.objects.filter(status__in=OPEN_STATUSES, start_date__year=year)

@@ -347,6 +347,10 @@ class ApplicationEvent(models.Model):
         REVIEWED = "reviewed", "Review received"
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected"
+        # The allocation's life after the award (allocations.services).
+        ALLOCATION = "allocation", "Allocation"
+        CHANGE_REQUEST = "change_request", "Change request"
+        REPORT = "report", "Report"
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(

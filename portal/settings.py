@@ -271,6 +271,13 @@ PORTAL_PERIODIC_TASKS = {
     "check-deadlines": {"task": "reviews.tasks.check_deadlines", "every_seconds": 3600},
 }
 CELERY_BEAT_SCHEDULE: dict = {}
+# Allocations' reports (allocations.services.report_policy): the defaults of an access mode with
+# no ReportPolicy row (set per mode in the admin). The final report is due this many days after
+# the end; allocations longer than this many months owe a progress report every that many months.
+ALLOCATION_FINAL_REPORT_DAYS = env_int("ALLOCATION_FINAL_REPORT_DAYS", 30)
+ALLOCATION_PROGRESS_REPORT_MONTHS = env_int("ALLOCATION_PROGRESS_REPORT_MONTHS", 12)
+# Reminders of a report due go out this many days before its due date.
+ALLOCATION_REPORT_REMINDER_DAYS = env_int("ALLOCATION_REPORT_REMINDER_DAYS", 14)
 CELERY_BEAT_SCHEDULER = "portal.beat:Scheduler"
 CELERY_RESULT_EXPIRES = None  # no result backend: no cleanup job either
 # Seconds between the heartbeats of each worker and of beat; /healthz names one failing after

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from allocations.models import Allocation
 from allocations.selectors import system_remaining_gpu_hours
+from allocations.services import allocation_create
 from applications.models import (
     Application,
     ApplicationEvent,
@@ -31,7 +33,13 @@ logger = logging.getLogger(__name__)
 
 
 def application_decide(
-    *, application: Application, approver: User, outcome: str, gpu_hours: int | None, comment: str
+    *,
+    application: Application,
+    approver: User,
+    outcome: str,
+    gpu_hours: int | None,
+    comment: str,
+    conditions: str = "",
 ) -> Decision:
     """The site approver approves (creating an Allocation) or rejects.
 
@@ -59,7 +67,8 @@ def application_decide(
             errors["comment"] = ["Give the reasons for the decision."]
         if outcome not in Decision.Outcome.values:
             errors["outcome"] = ["Choose approve or reject."]
-        allocation = None
+        allocation: Allocation | None = None
+        award: tuple[System, int, date, date] | None = None
         if outcome == Decision.Outcome.APPROVE:
             system = System.objects.select_for_update().get(pk=application.submitted_system.pk)
             requested = application.gpu_hours or 0
@@ -81,19 +90,19 @@ def application_decide(
                     f"Only {max(remaining, 0):,} GPU-hours are left on {system.name} for {year}."
                 ]
             if not errors and gpu_hours is not None:  # no errors: gpu_hours is over 0
-                allocation = Allocation(
-                    application=application, system=system, gpu_hours=gpu_hours, start=start,
-                    end=add_months(start, months), period_year=year,
-                )  # fmt: skip
+                award = (system, gpu_hours, start, add_months(start, months))
         if errors:
             raise ValidationError(errors)
         decision = Decision.objects.create(
             application=application, approver=approver, outcome=outcome,
-            gpu_hours=gpu_hours if allocation else None, comment=comment.strip(),
+            gpu_hours=gpu_hours if award else None, comment=comment.strip(),
         )  # fmt: skip
-        if allocation is not None:
-            allocation.full_clean()
-            allocation.save()
+        if award is not None:
+            system, hours, start, end = award
+            allocation = allocation_create(
+                application=application, system=system, gpu_hours=hours, start=start, end=end,
+                conditions=conditions,
+            )  # fmt: skip
         application.decided_at = timezone.now()
         application_transition(
             application, actor=approver,
