@@ -5,8 +5,10 @@ from django.urls import path
 from allocations import apis as allocations_apis
 from applications import apis as applications_apis
 from factories import apis as catalogue
+from handoffs import apis as handoffs_apis
 from organisations import apis as organisations_apis
 from reviews import apis as reviews_apis
+from usage import apis as usage_apis
 
 app_name = "api"
 
@@ -63,4 +65,17 @@ urlpatterns = [
         name="application-decision",
     ),
     path("allocations/", allocations_apis.AllocationListApi.as_view(), name="allocation-list"),
+    # The site API: a factory's systems, with its site key (handoffs.site_auth).
+    path("site/handoffs/", handoffs_apis.SiteHandOffListApi.as_view(), name="site-handoff-list"),
+    path(
+        "site/handoffs/<int:pk>/",
+        handoffs_apis.SiteHandOffDetailApi.as_view(),
+        name="site-handoff-detail",
+    ),
+    path(
+        "site/handoffs/<int:pk>/confirm/",
+        handoffs_apis.SiteHandOffConfirmApi.as_view(),
+        name="site-handoff-confirm",
+    ),
+    path("site/usage/", usage_apis.SiteUsagePushApi.as_view(), name="site-usage-push"),
 ]

@@ -124,6 +124,8 @@ INSTALLED_APPS = [
     "reviews",
     "allocations",
     "notifications",
+    "handoffs",
+    "usage",
 ]
 AUTH_USER_MODEL = "accounts.User"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
@@ -20,8 +21,10 @@ from applications.models import (
 )
 from applications.services import application_transition
 from factories.models import System
+from handoffs.tasks import hand_off
 from notifications.services import notification_queue
 from portal import permissions
+from portal.tasks import enqueue
 from portal.workdays import add_months
 from reviews import selectors as review_selectors
 from reviews.models import Decision
@@ -122,4 +125,6 @@ def application_decide(
             context={"application": application, "decision": decision, "allocation": allocation},
             application=application,
         )
+        if allocation is not None:  # to the site, once the approval has committed
+            transaction.on_commit(partial(enqueue, hand_off, allocation.pk))
     return decision

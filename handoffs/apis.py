@@ -1,0 +1,80 @@
+"""The site API of hand-offs (`Authorization: Site <key>`): the factory's hand-offs, with the
+site export's document and Slurm commands, and the site's confirmation that it applied one."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, generics
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from handoffs import selectors, services
+from handoffs.models import HandOff, HandOffStatus
+from handoffs.serializers import HandOffConfirmSerializer, HandOffSerializer
+from handoffs.site_auth import SITE_AUTHENTICATION, IsSite
+from portal.api_schema import AUTH_ERRORS, ERROR_400, ERROR_404, PAGE_ERRORS, WRITE_ERRORS
+
+
+class SiteApi:
+    authentication_classes = SITE_AUTHENTICATION
+    permission_classes = [IsSite]
+
+    def factory_id(self) -> int:
+        return self.request.auth.factory_id  # type: ignore[attr-defined]
+
+
+class SiteHandOffListApi(SiteApi, generics.ListAPIView):
+    """The factory's hand-offs, newest first; `status` filters (e.g. `waiting`)."""
+
+    serializer_class = HandOffSerializer
+
+    def get_queryset(self) -> QuerySet[HandOff]:
+        queryset = selectors.handoff_list_for_factory(factory_id=self.factory_id())
+        status = self.request.query_params.get("status")
+        if status:
+            if status not in HandOffStatus.values:
+                raise exceptions.ValidationError({"status": [f"Not a status: {status!r}."]})
+            queryset = queryset.filter(status=status)
+        return queryset
+
+    @extend_schema(
+        tags=["site"],
+        parameters=[OpenApiParameter("status", enum=HandOffStatus.values)],
+        responses={200: HandOffSerializer(many=True), 400: ERROR_400, **PAGE_ERRORS},
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+def _handoff(factory_id: int, pk: int) -> HandOff:
+    try:
+        return selectors.handoff_get_for_factory(factory_id=factory_id, pk=pk)
+    except HandOff.DoesNotExist as error:
+        raise exceptions.NotFound() from error
+
+
+class SiteHandOffDetailApi(SiteApi, APIView):
+    @extend_schema(tags=["site"], responses={200: HandOffSerializer, 404: ERROR_404, **AUTH_ERRORS})
+    def get(self, request, pk: int) -> Response:
+        """One hand-off of the factory: its state and, for the site export, the document."""
+        return Response(HandOffSerializer(_handoff(self.factory_id(), pk)).data)
+
+
+class SiteHandOffConfirmApi(SiteApi, APIView):
+    @extend_schema(
+        tags=["site"], request=HandOffConfirmSerializer,
+        responses={200: HandOffSerializer, **WRITE_ERRORS},
+    )  # fmt: skip
+    def post(self, request, pk: int) -> Response:
+        """The site has created the account: the hand-off is done and the allocation active.
+        Idempotent; 400 while the hand-off is queued or failed."""
+        handoff = _handoff(self.factory_id(), pk)
+        body = HandOffConfirmSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        handoff = services.handoff_confirm(
+            handoff=handoff,
+            factory=request.auth.factory,
+            account=body.validated_data.get("account", ""),
+        )
+        return Response(HandOffSerializer(_handoff(self.factory_id(), handoff.pk)).data)
