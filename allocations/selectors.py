@@ -1,17 +1,31 @@
-"""The capacity ledger: what is allocated and what is left, per system and year."""
+"""Reads of allocations and who may see what: the allocation pages (its holders: the applicant
+and their organisation's representatives; its site's approvers; staff), the capacity ledger
+(what is allocated and what is left, per system and year), the reports owed, and the block an
+overdue final report puts on an organisation's new applications."""
 
 from __future__ import annotations
 
+import datetime
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 
-from allocations.models import LEDGER_GPU_HOURS, Allocation
-from applications.models import Application
+from allocations.models import (
+    LEDGER_GPU_HOURS,
+    Allocation,
+    ChangeRequest,
+    Report,
+    ReportBlockOverride,
+    ReportPolicy,
+)
+from applications.models import AccessMode, Application
 from factories.models import System
-from portal.permissions import approver_factory_ids, visible_to_applicant
+from portal.permissions import approver_factory_ids, is_site_approver, visible_to_applicant
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -82,3 +96,167 @@ def system_remaining_gpu_hours(*, system: System, year: int) -> int | None:
         or 0
     )
     return system.allocatable_gpu_hours_per_year - allocated
+
+
+def report_policy(access_mode: AccessMode | None) -> tuple[int, int]:
+    """(final report days after the end, progress report months) of a mode: its ReportPolicy
+    row, else the defaults in settings."""
+    policy = ReportPolicy.objects.filter(access_mode=access_mode).first() if access_mode else None
+    if policy is not None:
+        return policy.final_report_days, policy.progress_report_months
+    return settings.ALLOCATION_FINAL_REPORT_DAYS, settings.ALLOCATION_PROGRESS_REPORT_MONTHS
+
+
+# --- One allocation, by its application's number -------------------------------------------------
+
+ALLOCATION_PAGE_RELATED = (
+    "system__factory",
+    "application__applicant",
+    "application__organisation",
+    "application__access_mode",
+    "application__decision__approver",
+)
+
+
+def allocation_get_for_user(*, user: User | AnonymousUser, application_pk: int) -> Allocation:
+    """The allocation of application `application_pk` if `user` may see it (its holders, its
+    site's approvers, staff); a 404 otherwise."""
+    queryset = allocation_list_for_user(user=user).select_related(*ALLOCATION_PAGE_RELATED)
+    return get_object_or_404(queryset, application_id=application_pk)
+
+
+def allocation_get_for_holder(*, user: User | AnonymousUser, application_pk: int) -> Allocation:
+    """The allocation if `user` holds it: the applicant or a representative of the
+    organisation (the letter, change requests, reports). Everybody else, staff and the site
+    included, gets a 404."""
+    if not user.is_authenticated:
+        return get_object_or_404(Allocation.objects.none(), application_id=application_pk)
+    own = Application.objects.filter(visible_to_applicant(user)).values("pk")
+    queryset = Allocation.objects.select_related(*ALLOCATION_PAGE_RELATED)
+    return get_object_or_404(queryset, application_id=application_pk, application_id__in=own)
+
+
+def allocation_get_for_manager(*, user: User | AnonymousUser, application_pk: int) -> Allocation:
+    """The allocation if `user` manages it (an approver of its site); a 404 for everybody
+    else."""
+    allocation = allocation_get_for_user(user=user, application_pk=application_pk)
+    if not allocation_may_manage(user, allocation):
+        raise Http404("No allocation you manage.")
+    return allocation
+
+
+def allocation_may_manage(user: User | AnonymousUser, allocation: Allocation) -> bool:
+    """Moves the allocation (activate, suspend, resume, close) and decides its change requests:
+    an active approver of its site (staff see it, as they see decisions, but do not decide)."""
+    if not user.is_authenticated:
+        return False
+    return is_site_approver(user, allocation.system.factory_id)
+
+
+def allocation_is_held_by(user: User | AnonymousUser, allocation: Allocation) -> bool:
+    if not user.is_authenticated:
+        return False
+    return Application.objects.filter(
+        visible_to_applicant(user), pk=allocation.application_id
+    ).exists()
+
+
+def allocation_conditions(allocation: Allocation) -> list[str]:
+    """The conditions of the award, as the letter and the page list them: the standard ones,
+    then the award's own (one a line)."""
+    final_days, every_months = report_policy(allocation.application.access_mode)
+    factory = allocation.system.factory
+    months = (allocation.end.year - allocation.start.year) * 12 + (
+        allocation.end.month - allocation.start.month
+    )
+    reports = f"Hand in a final report within {final_days} days of the end of the allocation"
+    if months > every_months:
+        reports += f", and a progress report every {every_months} months from its start"
+    own = [line.strip() for line in allocation.conditions.splitlines() if line.strip()]
+    return [
+        f"Use the GPU-hours on {allocation.system.name} only for the project described in the "
+        "application, by its team; changes to the team are requested through the portal.",
+        f"{reports}. An overdue final report blocks your organisation's new applications to "
+        f"{factory.display_name} until it is in.",
+        f"Acknowledge {factory.display_name} and the EuroHPC Joint Undertaking in publications "
+        "and results obtained with this allocation.",
+        "GPU-hours not used by the end date are not carried over; ask for an extension before "
+        "it if you need one.",
+        *own,
+    ]
+
+
+def change_requests_for(allocation: Allocation) -> list[ChangeRequest]:
+    return list(allocation.change_requests.select_related("requested_by", "decided_by"))
+
+
+def change_request_get(*, allocation: Allocation, pk: int) -> ChangeRequest:
+    return get_object_or_404(
+        ChangeRequest.objects.select_related("allocation"), pk=pk, allocation=allocation
+    )
+
+
+def report_get(*, allocation: Allocation, pk: int) -> Report:
+    return get_object_or_404(
+        Report.objects.select_related("allocation"), pk=pk, allocation=allocation
+    )
+
+
+# --- Reports owed --------------------------------------------------------------------------------
+
+
+def reports_missing_for_user(
+    *, user: User | AnonymousUser, today: datetime.date | None = None
+) -> QuerySet[Report]:
+    """The reports not handed in at the sites `user` approves for (every site for staff), due
+    soonest first: overdue ones first."""
+    queryset = Report.objects.filter(submitted_at__isnull=True).select_related(
+        "allocation__application__organisation", "allocation__system__factory"
+    )
+    if not user.is_authenticated:
+        return queryset.none()
+    if not user.is_staff:
+        queryset = queryset.filter(allocation__system__factory_id__in=approver_factory_ids(user))
+    return queryset.order_by("due_on", "pk")
+
+
+def overdue_final_reports(
+    *, organisation_id: int, factory_id: int, today: datetime.date
+) -> QuerySet[Report]:
+    """The final reports of `organisation_id`'s allocations at `factory_id` past their due date
+    and not handed in, but those staff lifted the block of (an override made after the report
+    fell due)."""
+    lifted = ReportBlockOverride.objects.filter(
+        organisation_id=organisation_id,
+        factory_id=factory_id,
+        created_at__date__gt=OuterRef("due_on"),
+    )
+    return (
+        Report.objects.filter(
+            kind=Report.Kind.FINAL,
+            submitted_at__isnull=True,
+            due_on__lt=today,
+            allocation__application__organisation_id=organisation_id,
+            allocation__system__factory_id=factory_id,
+        )
+        .exclude(Exists(lifted))
+        .select_related("allocation__application")
+    )
+
+
+def report_block_message(*, organisation_id: int, factory_id: int, today: datetime.date) -> str:
+    """Why `organisation_id` may not apply to `factory_id` now (an overdue final report), or ""."""
+    overdue = list(
+        overdue_final_reports(organisation_id=organisation_id, factory_id=factory_id, today=today)[
+            :3
+        ]
+    )
+    if not overdue:
+        return ""
+    which = ", ".join(
+        f"{report.allocation.reference} (due {report.due_on:%d %B %Y})" for report in overdue
+    )
+    return (
+        f"The final report of {which} is overdue: hand it in on the allocation's page before "
+        "applying to this AI Factory again."
+    )

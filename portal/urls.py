@@ -21,6 +21,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("me/", include("accounts.urls")),
     path("applications/organisations/", include("organisations.urls")),
+    # /applications/<pk>/allocation/… and /review/reports/
+    path("", include("allocations.urls")),
     path("applications/", include("applications.urls")),
     path("review/", include("reviews.urls")),
     path("api/v1/", include("portal.api_urls")),

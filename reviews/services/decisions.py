@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from allocations.models import Allocation
 from allocations.selectors import system_remaining_gpu_hours
+from allocations.letters import letter_for
 from allocations.services import allocation_create
 from applications.models import (
     Application,
@@ -26,6 +27,7 @@ from notifications.services import notification_queue
 from portal import permissions
 from portal.tasks import enqueue
 from portal.workdays import add_months
+from portal_statistics.services import statistics_changed
 from reviews import selectors as review_selectors
 from reviews.models import Decision
 
@@ -117,12 +119,18 @@ def application_decide(
             ),
             fields=("decided_at",),
         )  # fmt: skip
+        statistics_changed()
         notification_queue(
             key=f"decision:{application.pk}",
             recipient=application.applicant.email,
             recipient_name=application.applicant.get_full_name(),
             template="decision",
-            context={"application": application, "decision": decision, "allocation": allocation},
+            context={
+                "application": application,
+                "decision": decision,
+                "allocation": allocation,
+                "letter": letter_for(allocation, decision) if allocation else None,
+            },
             application=application,
         )
         if allocation is not None:  # to the site, once the approval has committed

@@ -9,22 +9,15 @@ import datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from allocations.models import (
-    Allocation,
-    AllocationStatus,
-    Report,
-    ReportPolicy,
-    allocation_can_transition,
-)
-from applications.models import AccessMode, Application, ApplicationEvent
+from allocations.models import Allocation, AllocationStatus, allocation_can_transition
+from allocations.services.reports import reports_schedule
+from applications.models import Application, ApplicationEvent
 from applications.services import event_record
 from factories.models import System
-from portal.workdays import add_months
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -233,50 +226,3 @@ def allocation_record_usage(
     allocation.used_gpu_hours = value
     allocation.usage_updated_at = at
     return allocation
-
-
-# --- Reports -------------------------------------------------------------------------------------
-
-
-def report_policy(access_mode: AccessMode | None) -> tuple[int, int]:
-    """(final report days after the end, progress report months) of a mode: its ReportPolicy
-    row, else the defaults in settings."""
-    policy = ReportPolicy.objects.filter(access_mode=access_mode).first() if access_mode else None
-    if policy is not None:
-        return policy.final_report_days, policy.progress_report_months
-    return settings.ALLOCATION_FINAL_REPORT_DAYS, settings.ALLOCATION_PROGRESS_REPORT_MONTHS
-
-
-def reports_schedule(allocation: Allocation) -> list[Report]:
-    """Bring the reports `allocation` owes in line with its dates (after the award, an
-    extension, the end or an early close): a final report due the mode's number of days after
-    the end (or the day it ended), and for an allocation longer than the mode's threshold a
-    progress report every that many months from the start, before the end. Submitted reports
-    are never touched; unsubmitted progress reports no longer inside the period are removed."""
-    final_days, every_months = report_policy(allocation.application.access_mode)
-    end = allocation.ended_on or allocation.end
-    progress_dates: list[datetime.date] = []
-    step = 1
-    while True:
-        due = add_months(allocation.start, every_months * step)
-        if due >= end:
-            break
-        progress_dates.append(due)
-        step += 1
-    existing = list(allocation.reports.all())
-    progress = {r.due_on: r for r in existing if r.kind == Report.Kind.PROGRESS}
-    for due_on, report in progress.items():
-        if due_on not in progress_dates and not report.is_submitted:
-            report.delete()
-    for due_on in progress_dates:
-        if due_on not in progress:
-            Report.objects.create(allocation=allocation, kind=Report.Kind.PROGRESS, due_on=due_on)
-    final_due = end + datetime.timedelta(days=final_days)
-    final = next((r for r in existing if r.kind == Report.Kind.FINAL), None)
-    if final is None:
-        Report.objects.create(allocation=allocation, kind=Report.Kind.FINAL, due_on=final_due)
-    elif not final.is_submitted and final.due_on != final_due:
-        final.due_on = final_due
-        final.reminded_at = final.escalated_at = None
-        final.save(update_fields=["due_on", "reminded_at", "escalated_at", "updated_at"])
-    return list(allocation.reports.all())
