@@ -17,7 +17,9 @@ from urllib.parse import urlsplit
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 
 from portal.mail import email_context, site_url
@@ -47,6 +49,22 @@ def _on_portal_address(value: Any, request_host: str | None) -> Any:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request: HttpRequest) -> str:
+        """The client's address, which rate limits count by: the connection's, or behind
+        ALLAUTH_TRUSTED_PROXY_COUNT proxies the one the outermost appended to X-Forwarded-For.
+        A request with fewer entries than trusted proxies (one that did not come through all
+        of them) counts by its connection's address, where allauth would answer 500."""
+        try:
+            return super().get_client_ip(request)
+        except ImproperlyConfigured:
+            logger.warning(
+                "X-Forwarded-For %r has fewer entries than ALLAUTH_TRUSTED_PROXY_COUNT (%s): "
+                "counting the request by its connection's address.",
+                request.headers.get("x-forwarded-for"),
+                settings.ALLAUTH_TRUSTED_PROXY_COUNT,
+            )
+            return request.META.get("REMOTE_ADDR") or "0.0.0.0"
+
     def get_email_confirmation_url(self, request, emailconfirmation) -> str:
         return site_url(super().get_email_confirmation_url(request, emailconfirmation))
 

@@ -63,6 +63,11 @@ def _note_outage(sender, request: HttpRequest | None = None, **kwargs) -> None:
 got_request_exception.connect(_note_outage, dispatch_uid="portal.middleware.note_outage")
 
 
+def database_outage(request: HttpRequest) -> bool:
+    """Whether serving `request` already failed for want of the database."""
+    return getattr(request, "_database_outage", None) is not None
+
+
 class DatabaseUnavailableMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -97,6 +102,9 @@ class RequireMFAMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(ALLOWED_PREFIXES):
+            # Before the user is read: /healthz must answer without the database.
+            return self.get_response(request)
         user = getattr(request, "user", None)
         if request.path.startswith("/api/") and "HTTP_AUTHORIZATION" in request.META:
             # Scripts authenticate with a token, which DRF reads only inside the view, before
@@ -106,7 +114,6 @@ class RequireMFAMiddleware:
         if (
             user is not None
             and user.is_authenticated
-            and not request.path.startswith(ALLOWED_PREFIXES)
             and permissions.requires_mfa(user)
             and not user_has_mfa(user)
         ):

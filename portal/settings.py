@@ -92,6 +92,14 @@ if not DEBUG:
             "DJANGO_DEBUG is false but DJANGO_ALLOWED_HOSTS is empty. Set it to the host names "
             "the portal is served under, comma-separated (for example portal.example.eu)."
         )
+    if any(host.strip(".") in ("*", "") or "*" in host for host in ALLOWED_HOSTS):
+        # A wildcard lets any Host header through: links built from it (password resets, the
+        # admin's) could point anywhere. Name the hosts instead.
+        raise ImproperlyConfigured(
+            f"DJANGO_DEBUG is false but DJANGO_ALLOWED_HOSTS={','.join(ALLOWED_HOSTS)!r} "
+            "contains a wildcard. Name the host names the portal is served under, "
+            "comma-separated (for example portal.example.eu,localhost)."
+        )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -175,11 +183,23 @@ if DATABASE_URL:
         # psycopg 3's pool, managed by Django: one pool per process. It cannot be combined with
         # persistent connections (CONN_MAX_AGE must stay 0).
         _db["CONN_MAX_AGE"] = 0
+        from psycopg_pool import ConnectionPool
+
         _db.setdefault("OPTIONS", {})["pool"] = {
             "min_size": env_int("DATABASE_POOL_MIN_SIZE", 1),
             "max_size": env_int("DATABASE_POOL_MAX_SIZE", 10),
-            # Seconds a request waits for a connection: short, so an outage answers 503 quickly.
-            "timeout": env_int("DATABASE_POOL_TIMEOUT", 4),
+            # Seconds a request waits for a connection: short, so an outage answers 503 within
+            # 2 s (a sync gunicorn worker uses one connection at a time: it never waits for one
+            # of its own).
+            "timeout": env_float("DATABASE_POOL_TIMEOUT", 1.5),
+            # A pooled connection is checked before it is handed out, so that one broken by a
+            # restart of PostgreSQL is replaced instead of failing a request.
+            "check": ConnectionPool.check_connection,
+            # The pool retries a failed connection with a doubling delay (1, 2, 4 … s) until this
+            # many seconds have passed, then gives up; the next request starts over at once. The
+            # default (300 s) left a process answering 503 for up to a minute and a half after
+            # PostgreSQL came back; with 4 s it reconnects within about 2 s.
+            "reconnect_timeout": env_float("DATABASE_POOL_RECONNECT_TIMEOUT", 4.0),
         }
         _db["OPTIONS"]["connect_timeout"] = env_int("DATABASE_CONNECT_TIMEOUT", 3)
         # The portal's queries are small: starting parallel workers costs more than it saves
@@ -207,8 +227,10 @@ if CACHE_URL:
     CACHES = {
         "default": {
             # django-redis: with IGNORE_EXCEPTIONS an unreachable Redis is a cache miss (a
-            # read returns nothing, a write is skipped, logged), never a failed page or write.
-            "BACKEND": "django_redis.cache.RedisCache",
+            # read returns nothing, a write is skipped, logged), never a failed page or write;
+            # and `add` succeeds, so that rate limits fail open instead of refusing every
+            # sign-in (portal/cache.py).
+            "BACKEND": "portal.cache.RedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": "portal",
             "TIMEOUT": 3600,
@@ -322,6 +344,12 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 # address (PORTAL_SITE_NAME, PORTAL_SITE_URL), not the request's host, and have an HTML part.
 ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# The client's address, which rate limits count by (login failures, sign-up, password reset),
+# is the connection's (REMOTE_ADDR) unless the portal sits behind this many reverse proxies of
+# its own: then it is the address the outermost of them appended to X-Forwarded-For. 0 (the
+# default) never trusts the header, which a client can forge; behind the README's TLS proxy set
+# 1, or every login would be counted as the proxy's (README, "Behind a proxy").
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("PORTAL_TRUSTED_PROXY_COUNT", 0)
 # ACCOUNT_RATE_LIMITS: allauth's defaults (login failures, sign-up, password reset) stay on.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "AI Factory portal"

@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from portal import permissions
 from portal.decorators import staff_required
 from portal.http import AuthenticatedHttpRequest
+from portal.middleware import database_outage, unavailable_response
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +44,9 @@ def _check_broker() -> str | None:
     return None
 
 
-def _check_background() -> dict[str, dict[str, object]]:
-    """The worker, beat and each of the portal's periodic jobs, from their heartbeats."""
+def _check_background(*, database_ok: bool) -> dict[str, dict[str, object]]:
+    """The worker, beat and each of the portal's periodic jobs (read from the database, when it
+    answers), from their heartbeats."""
     if not settings.CELERY_BROKER_URL:
         return {}  # eager: no worker and no beat to be missing
     from django_celery_beat.models import PeriodicTask
@@ -61,6 +63,8 @@ def _check_background() -> dict[str, dict[str, object]]:
         "worker": heartbeats.worker_pulse(beats, now).describe(),
         "beat": heartbeats.beat_pulse(beats, now).describe(),
     }
+    if not database_ok:
+        return checks  # another wait for the database would only delay the answer
     try:
         jobs = PeriodicTask.objects.filter(
             name__in=settings.PORTAL_PERIODIC_TASKS, enabled=True, interval__isnull=False
@@ -74,8 +78,11 @@ def _check_background() -> dict[str, dict[str, object]]:
     return checks
 
 
-def _wants_details(request: HttpRequest) -> bool:
-    """Staff see error texts and ages; anybody else only which component is failing."""
+def _wants_details(request: HttpRequest, *, database_ok: bool) -> bool:
+    """Staff see error texts and ages; anybody else only which component is failing. Without
+    the database nobody is known to be staff: the log has the details."""
+    if not database_ok:
+        return False
     try:
         return bool(request.user.is_authenticated and request.user.is_staff)
     except Exception:  # the database is down: no user to know
@@ -104,12 +111,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
         },
     }
     if broker_error is None:
-        checks |= _check_background()
+        checks |= _check_background(database_ok=db_error is None)
     failing = [name for name, check in checks.items() if not check["ok"]]
     body = {"status": "ok" if not failing else "unavailable", "failing": failing, "checks": checks}
     if failing:
         logger.error("Health check failing: %s", body)
-    if not _wants_details(request):
+    if not _wants_details(request, database_ok=db_error is None):
         body["checks"] = {
             name: {k: v for k, v in check.items() if k in PUBLIC_KEYS}
             for name, check in checks.items()
@@ -134,6 +141,10 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    if database_outage(request):
+        # A middleware's query (the signed-in user, a token) failed for want of the database:
+        # the 503 at once, without the page's context, whose every query would wait again.
+        return unavailable_response(request)
     if request.path.startswith("/api/"):
         return JsonResponse(
             {"detail": "Something went wrong on our side; it has been logged.", "code": "error"},

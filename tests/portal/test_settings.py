@@ -33,7 +33,7 @@ print(json.dumps({
     "SECURE_SSL_REDIRECT": settings.SECURE_SSL_REDIRECT,
     "SESSION_COOKIE_SECURE": settings.SESSION_COOKIE_SECURE,
     "SESSION_ENGINE": settings.SESSION_ENGINE,
-}))
+}, default=lambda value: f"{value.__module__}.{value.__qualname__}"))
 """
 
 
@@ -100,6 +100,18 @@ def test_it_refuses_production_without_allowed_hosts(hosts):
     assert "DJANGO_ALLOWED_HOSTS is empty" in message
 
 
+@pytest.mark.parametrize("hosts", ["*", "portal.example.eu,*", "*.example.eu"])
+def test_it_refuses_production_with_a_wildcard_in_allowed_hosts(hosts):
+    message = _refused(DJANGO_DEBUG="false", DJANGO_SECRET_KEY=GOOD_KEY, DJANGO_ALLOWED_HOSTS=hosts)
+
+    assert "DJANGO_ALLOWED_HOSTS" in message
+    assert "contains a wildcard" in message
+
+
+def test_it_keeps_a_wildcard_for_development():
+    assert _settings(DJANGO_ALLOWED_HOSTS="*")["ALLOWED_HOSTS"] == ["*"]
+
+
 def test_it_refuses_a_debug_flag_that_is_not_a_boolean():
     message = _refused(DJANGO_DEBUG="junk")
 
@@ -147,9 +159,16 @@ def test_it_switches_to_postgresql_with_a_pool_and_redis_from_urls():
     )
 
     assert values["ENGINE"] == "django.db.backends.postgresql"
-    assert values["POOL"] == {"min_size": 1, "max_size": 4, "timeout": 4}
+    # Short waits, checked connections and reconnection within seconds (issue 9: outages).
+    assert values["POOL"] == {
+        "min_size": 1,
+        "max_size": 4,
+        "timeout": 1.5,
+        "check": "psycopg_pool.pool.ConnectionPool.check_connection",
+        "reconnect_timeout": 4.0,
+    }
     assert values["CONN_MAX_AGE"] == 0  # the pool and persistent connections exclude each other
-    assert values["CACHE"] == "django_redis.cache.RedisCache"
+    assert values["CACHE"] == "portal.cache.RedisCache"  # django-redis, failing open on add
     assert values["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
     assert values["EAGER"] is False
 
