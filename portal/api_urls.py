@@ -7,6 +7,7 @@ from applications import apis as applications_apis
 from factories import apis as catalogue
 from handoffs import apis as handoffs_apis
 from organisations import apis as organisations_apis
+from portal_statistics import apis as statistics_apis
 from reviews import apis as reviews_apis
 from usage import apis as usage_apis
 
@@ -65,6 +66,7 @@ urlpatterns = [
         name="application-decision",
     ),
     path("allocations/", allocations_apis.AllocationListApi.as_view(), name="allocation-list"),
+    path("statistics/", statistics_apis.StatisticsApi.as_view(), name="statistics"),
     # The site API: a factory's systems, with its site key (handoffs.site_auth).
     path("site/handoffs/", handoffs_apis.SiteHandOffListApi.as_view(), name="site-handoff-list"),
     path(

@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "notifications",
     "handoffs",
     "usage",
+    "portal_statistics",
 ]
 AUTH_USER_MODEL = "accounts.User"
 

@@ -187,6 +187,12 @@ MATRIX: dict[str, dict[str, str]] = {
     "POST /favicon.ico": {
         "-":          "moved  moved  moved  moved  moved  moved  moved  moved",
     },
+    "GET /statistics/": {  # public figures: no titles, no people
+        "-":          "ok     ok     ok     ok     ok     ok     ok     ok",
+    },
+    "POST /statistics/": {
+        "-":          "405    405    405    405    405    405    405    405",
+    },
     "GET /bench/baseline/": {
         "-":          "ok     ok     ok     ok     ok     ok     ok     ok",
     },
@@ -474,6 +480,9 @@ MATRIX: dict[str, dict[str, str]] = {
     },
     "GET /api/v1/allocations/": {
         "-":          "401    ok     blind  blind  blind  blind  ok     ok",
+    },
+    "GET /api/v1/statistics/": {
+        "-":          "ok     ok     ok     ok     ok     ok     ok     ok",
     },
 }
 # fmt: on
