@@ -1,16 +1,25 @@
-"""API v1: allocations."""
+"""API v1: allocations and their change requests (addressed by their application's number).
+Outsiders get 404."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics
+from rest_framework import generics, status
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from allocations import selectors as rs
 from allocations.models import Allocation
-from allocations.serializers import AllocationSerializer
-from portal.api_schema import PAGE_ERRORS
+from allocations.serializers import (
+    AllocationSerializer,
+    ChangeDecisionInputSerializer,
+    ChangeRequestInputSerializer,
+    ChangeRequestSerializer,
+)
+from allocations.services import changes as change_services
+from portal.api_schema import AUTH_ERRORS, ERROR_404, PAGE_ERRORS, WRITE_ERRORS
 from portal.http import AuthenticatedRequest
 
 
@@ -29,3 +38,66 @@ class AllocationListApi(generics.ListAPIView):
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+
+class AllocationDetailApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=["allocations"], responses={200: AllocationSerializer, 404: ERROR_404, **AUTH_ERRORS}
+    )
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
+        """The allocation of application `id`: its state, dates, GPU-hours awarded, used, left."""
+        allocation = rs.allocation_get_for_user(user=request.user, application_pk=pk)
+        return Response(AllocationSerializer(allocation).data)
+
+
+class ChangeRequestListCreateApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=["allocations"],
+        responses={200: ChangeRequestSerializer(many=True), 404: ERROR_404, **AUTH_ERRORS},
+    )
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
+        """The change requests of the allocation of application `id`, newest first (its holders
+        and its site see them)."""
+        allocation = rs.allocation_get_for_user(user=request.user, application_pk=pk)
+        changes = rs.change_requests_for(allocation)
+        return Response(ChangeRequestSerializer(changes, many=True).data)
+
+    @extend_schema(
+        tags=["allocations"], request=ChangeRequestInputSerializer,
+        responses={201: ChangeRequestSerializer, **WRITE_ERRORS},
+    )  # fmt: skip
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
+        """Ask for a change, with a reason: `extension` (`new_end`), `gpu_hours`
+        (`extra_gpu_hours`) or `team` (`team_change`). The applicant and the organisation's
+        representatives only."""
+        allocation = rs.allocation_get_for_holder(user=request.user, application_pk=pk)
+        serializer = ChangeRequestInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        change = change_services.change_request_create(
+            allocation, user=request.user, **serializer.validated_data
+        )
+        return Response(ChangeRequestSerializer(change).data, status=status.HTTP_201_CREATED)
+
+
+class ChangeRequestDecideApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=["allocations"], request=ChangeDecisionInputSerializer,
+        responses={200: ChangeRequestSerializer, **WRITE_ERRORS},
+    )  # fmt: skip
+    def post(self, request: AuthenticatedRequest, pk: int, change_id: int) -> Response:
+        """The site approver's decision on a change request. More GPU-hours are granted only if
+        the system has them left for the allocation's year."""
+        allocation = rs.allocation_get_for_manager(user=request.user, application_pk=pk)
+        change = rs.change_request_get(allocation=allocation, pk=change_id)
+        serializer = ChangeDecisionInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        change = change_services.change_request_decide(
+            change, approver=request.user, **serializer.validated_data
+        )
+        return Response(ChangeRequestSerializer(change).data)

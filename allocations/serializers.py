@@ -1,10 +1,10 @@
-"""API shapes of allocations."""
+"""API shapes of allocations and their change requests."""
 
 from __future__ import annotations
 
 from rest_framework import serializers
 
-from allocations.models import Allocation
+from allocations.models import Allocation, ChangeRequest
 from factories.models import System
 
 
@@ -13,9 +13,42 @@ class AllocationSerializer(serializers.ModelSerializer):
         slug_field="slug", read_only=True
     )
     factory = serializers.CharField(source="system.factory.slug", read_only=True)
+    reference = serializers.CharField(read_only=True)
+    title = serializers.CharField(source="application.title", read_only=True)
+    total_gpu_hours = serializers.IntegerField(read_only=True)
+    left_gpu_hours = serializers.DecimalField(max_digits=14, decimal_places=2, read_only=True)
 
     class Meta:
         model = Allocation
-        fields = ["id", "application", "system", "factory", "gpu_hours", "start", "end",
-                  "period_year", "created_at"]  # fmt: skip
+        fields = ["id", "reference", "application", "title", "system", "factory", "status",
+                  "gpu_hours", "extra_gpu_hours", "reclaimed_gpu_hours", "total_gpu_hours",
+                  "used_gpu_hours", "left_gpu_hours", "usage_updated_at", "start", "end",
+                  "ended_on", "period_year", "created_at"]  # fmt: skip
         read_only_fields = fields
+
+
+class ChangeRequestSerializer(serializers.ModelSerializer):
+    application = serializers.IntegerField(source="allocation.application_id", read_only=True)
+    title = serializers.CharField(source="allocation.application.title", read_only=True)
+
+    class Meta:
+        model = ChangeRequest
+        fields = ["id", "application", "title", "kind", "status", "reason", "new_end",
+                  "extra_gpu_hours", "team_change", "created_at", "decided_at",
+                  "decision_comment"]  # fmt: skip
+        read_only_fields = fields
+
+
+class ChangeRequestInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ChangeRequest.Kind.choices)
+    reason = serializers.CharField(max_length=5000)
+    new_end = serializers.DateField(required=False, allow_null=True, default=None)
+    extra_gpu_hours = serializers.IntegerField(
+        min_value=1, max_value=100_000_000, required=False, allow_null=True, default=None
+    )
+    team_change = serializers.CharField(max_length=5000, required=False, default="")
+
+
+class ChangeDecisionInputSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    comment = serializers.CharField(max_length=2000)

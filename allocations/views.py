@@ -3,12 +3,14 @@ change requests and reports; the site's missing reports; the capacity page."""
 
 from __future__ import annotations
 
+import io
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F, Q, Sum
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -146,8 +148,12 @@ def allocation_letter(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     """The decision letter as a PDF: for the applicant and their organisation's representatives
     only (everybody else, staff and the site included, gets a 404)."""
     allocation = selectors.allocation_get_for_holder(user=request.user, application_pk=pk)
-    response = HttpResponse(letter_pdf(allocation), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{allocation.reference}.pdf"'
+    response = FileResponse(
+        io.BytesIO(letter_pdf(allocation)),
+        as_attachment=True,
+        filename=f"{allocation.reference}.pdf",
+        content_type="application/pdf",
+    )
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -226,7 +232,8 @@ def report_detail(request: AuthenticatedHttpRequest, pk: int, report_id: int) ->
     holder = selectors.allocation_is_held_by(request.user, allocation)
     if request.method == "POST" and not holder:
         raise Http404
-    form = ReportForm(request.POST or None) if holder and not report.is_submitted else None
+    data = request.POST if request.method == "POST" else None
+    form = ReportForm(data) if holder and not report.is_submitted else None
     if request.method == "POST" and form is not None and form.is_valid():
         try:
             report_services.report_submit(report, user=request.user, text=form.cleaned_data["text"])
@@ -252,7 +259,7 @@ def reports_missing(request: AuthenticatedHttpRequest) -> HttpResponse:
     lift an organisation's block here."""
     form = None
     if request.user.is_staff:
-        form = ReportBlockOverrideForm(request.POST or None)
+        form = ReportBlockOverrideForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             report_services.report_block_override(actor=request.user, **form.cleaned_data)
             messages.success(request, "The block is lifted: the organisation may apply again.")

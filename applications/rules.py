@@ -125,6 +125,16 @@ def submission_errors(
             "organisation",
             f"{org.legal_name} needs an SME self-declaration before applying as an SME or startup.",
         )
+    if org is not None and system is not None:
+        # An overdue final report at this site blocks the organisation's new applications there
+        # until it is in, or staff lift the block (allocations, issue 12).
+        from allocations.selectors import report_block_message
+
+        blocked = report_block_message(
+            organisation_id=org.pk, factory_id=system.factory_id, today=today
+        )
+        if blocked:
+            add("organisation", blocked)
 
     if mode is not None:
         if not mode.is_active:

@@ -66,6 +66,21 @@ urlpatterns = [
         name="application-decision",
     ),
     path("allocations/", allocations_apis.AllocationListApi.as_view(), name="allocation-list"),
+    path(
+        "applications/<int:pk>/allocation/",
+        allocations_apis.AllocationDetailApi.as_view(),
+        name="allocation-detail",
+    ),
+    path(
+        "applications/<int:pk>/allocation/change-requests/",
+        allocations_apis.ChangeRequestListCreateApi.as_view(),
+        name="change-request-list",
+    ),
+    path(
+        "applications/<int:pk>/allocation/change-requests/<int:change_id>/decide/",
+        allocations_apis.ChangeRequestDecideApi.as_view(),
+        name="change-request-decide",
+    ),
     path("statistics/", statistics_apis.StatisticsApi.as_view(), name="statistics"),
     # The site API: a factory's systems, with its site key (handoffs.site_auth).
     path("site/handoffs/", handoffs_apis.SiteHandOffListApi.as_view(), name="site-handoff-list"),

@@ -294,9 +294,11 @@ ROUTING_BATCH_SIZE = env_int("ROUTING_BATCH_SIZE", 50)
 PORTAL_PERIODIC_TASKS = {
     "sweep-unrouted": {"task": "reviews.tasks.sweep", "every_seconds": 60},
     "check-deadlines": {"task": "reviews.tasks.check_deadlines", "every_seconds": 3600},
+    # Allocations past their end date ended; report reminders and escalations.
+    "check-allocations": {"task": "allocations.tasks.check_allocations", "every_seconds": 3600},
 }
 CELERY_BEAT_SCHEDULE: dict = {}
-# Allocations' reports (allocations.services.report_policy): the defaults of an access mode with
+# Allocations' reports (allocations.selectors.report_policy): the defaults of an access mode with
 # no ReportPolicy row (set per mode in the admin). The final report is due this many days after
 # the end; allocations longer than this many months owe a progress report every that many months.
 ALLOCATION_FINAL_REPORT_DAYS = env_int("ALLOCATION_FINAL_REPORT_DAYS", 30)

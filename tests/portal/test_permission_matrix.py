@@ -48,7 +48,8 @@ from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.authtoken.models import Token
 
-from allocations.models import Allocation
+from allocations.models import Allocation, ChangeRequest, Report
+from allocations.services import changes as change_services
 from applications import reference as applications_reference
 from applications import services as applications_services
 from applications.models import AccessMode, Application, ApplicationEvent, Attachment, TeamMember
@@ -339,6 +340,68 @@ MATRIX: dict[str, dict[str, str]] = {
         "submitted":  "login  ok     404    404    404    404    404    404",
         "allocation": "login  ok     404    404    404    404    404    404",
     },
+    # --- allocations (by their application's number) ---------------------------------------------
+    #                  anon   A      B      member rev_x  rev_y  appr_x staff
+    "GET /applications/<int:pk>/allocation/": {  # its holders, its site, staff
+        "draft":      "login  404    404    404    404    404    404    404",
+        "submitted":  "login  404    404    404    404    404    404    404",
+        "allocation": "login  ok     404    404    404    404    ok     ok",
+    },
+    "POST /applications/<int:pk>/allocation/": {
+        "draft":      "login  405    405    405    405    405    405    405",
+        "submitted":  "login  405    405    405    405    405    405    405",
+        "allocation": "login  405    405    405    405    405    405    405",
+    },
+    "GET /applications/<int:pk>/allocation/letter.pdf": {  # the holders only
+        "draft":      "login  404    404    404    404    404    404    404",
+        "submitted":  "login  404    404    404    404    404    404    404",
+        "allocation": "login  ok     404    404    404    404    404    404",
+    },
+    "POST /applications/<int:pk>/allocation/letter.pdf": {
+        "draft":      "login  405    405    405    405    405    405    405",
+        "submitted":  "login  405    405    405    405    405    405    405",
+        "allocation": "login  405    405    405    405    405    405    405",
+    },
+    "GET /applications/<int:pk>/allocation/move/": {
+        "draft":      "login  405    405    405    405    405    405    405",
+        "submitted":  "login  405    405    405    405    405    405    405",
+        "allocation": "login  405    405    405    405    405    405    405",
+    },
+    "POST /applications/<int:pk>/allocation/move/": {  # the site's approver only
+        "draft":      "login  404    404    404    404    404    404    404",
+        "submitted":  "login  404    404    404    404    404    404    404",
+        "allocation": "login  404    404    404    404    404    ok     404",
+    },
+    "GET /applications/<int:pk>/allocation/changes/": {
+        "draft":      "login  405    405    405    405    405    405    405",
+        "submitted":  "login  405    405    405    405    405    405    405",
+        "allocation": "login  405    405    405    405    405    405    405",
+    },
+    "POST /applications/<int:pk>/allocation/changes/": {  # the holders ask
+        "draft":      "login  404    404    404    404    404    404    404",
+        "submitted":  "login  404    404    404    404    404    404    404",
+        "allocation": "login  ok     404    404    404    404    404    404",
+    },
+    "GET /applications/<int:pk>/allocation/changes/<int:change_id>/decide/": {
+        "draft":      "login  405    405    405    405    405    405    405",
+        "submitted":  "login  405    405    405    405    405    405    405",
+        "allocation": "login  405    405    405    405    405    405    405",
+    },
+    "POST /applications/<int:pk>/allocation/changes/<int:change_id>/decide/": {
+        "draft":      "login  404    404    404    404    404    404    404",
+        "submitted":  "login  404    404    404    404    404    404    404",
+        "allocation": "login  404    404    404    404    404    ok     404",
+    },
+    "GET /applications/<int:pk>/allocation/reports/<int:report_id>/": {
+        "draft":      "login  404    404    404    404    404    404    404",
+        "submitted":  "login  404    404    404    404    404    404    404",
+        "allocation": "login  ok     404    404    404    404    ok     ok",
+    },
+    "POST /applications/<int:pk>/allocation/reports/<int:report_id>/": {  # the holders hand in
+        "draft":      "login  404    404    404    404    404    404    404",
+        "submitted":  "login  404    404    404    404    404    404    404",
+        "allocation": "login  ok     404    404    404    404    404    404",
+    },
     # --- review pages ----------------------------------------------------------------------------
     #                  anon   A      B      member rev_x  rev_y  appr_x staff
     "GET /review/": {
@@ -408,6 +471,12 @@ MATRIX: dict[str, dict[str, str]] = {
     },
     "POST /review/capacity/": {
         "-":          "login  403    403    403    403    403    ok     ok",
+    },
+    "GET /review/reports/": {
+        "-":          "login  403    403    403    403    403    ok     ok",
+    },
+    "POST /review/reports/": {  # staff lift a report block; an empty form is refused
+        "-":          "login  403    403    403    403    403    403    400",
     },
     # --- the API, from the OpenAPI schema --------------------------------------------------------
     #                  anon   A      B      member rev_x  rev_y  appr_x staff
@@ -481,6 +550,26 @@ MATRIX: dict[str, dict[str, str]] = {
     "GET /api/v1/allocations/": {
         "-":          "401    ok     blind  blind  blind  blind  ok     ok",
     },
+    "GET /api/v1/applications/{id}/allocation/": {
+        "draft":      "401    404    404    404    404    404    404    404",
+        "submitted":  "401    404    404    404    404    404    404    404",
+        "allocation": "401    ok     404    404    404    404    ok     ok",
+    },
+    "GET /api/v1/applications/{id}/allocation/change-requests/": {
+        "draft":      "401    404    404    404    404    404    404    404",
+        "submitted":  "401    404    404    404    404    404    404    404",
+        "allocation": "401    ok     404    404    404    404    ok     ok",
+    },
+    "POST /api/v1/applications/{id}/allocation/change-requests/": {
+        "draft":      "401    404    404    404    404    404    404    404",
+        "submitted":  "401    404    404    404    404    404    404    404",
+        "allocation": "401    ok     404    404    404    404    404    404",
+    },
+    "POST /api/v1/applications/{id}/allocation/change-requests/{change_id}/decide/": {
+        "draft":      "401    404    404    404    404    404    404    404",
+        "submitted":  "401    404    404    404    404    404    404    404",
+        "allocation": "401    404    404    404    404    404    ok     404",
+    },
     "GET /api/v1/statistics/": {
         "-":          "ok     ok     ok     ok     ok     ok     ok     ok",
     },
@@ -490,6 +579,8 @@ MATRIX: dict[str, dict[str, str]] = {
 # A safe, representative body for each write (form fields for pages, JSON for the API); {} when
 # not listed. Each request is rolled back afterwards, whatever it did.
 ORGANISATION = {"legal_name": "Matrix Test Org", "country": "FR", "org_type": "academia"}
+CHANGE_REQUEST = {"kind": "gpu_hours", "extra_gpu_hours": 100, "reason": "A longer run."}
+CHANGE_DECISION = {"outcome": "reject", "comment": "Not this time."}
 BODIES: dict[str, dict[str, Any]] = {
     "POST /applications/organisations/new/": ORGANISATION,
     "POST /applications/<int:pk>/edit/<slug:step>/": {
@@ -507,6 +598,14 @@ BODIES: dict[str, dict[str, Any]] = {
     "POST /api/v1/applications/{id}/decision/": {"outcome": "reject", "comment": "Not this time."},
     "POST /api/v1/assignments/{id}/review/": REVIEW_VALUES,
     "POST /api/v1/assignments/{id}/decline/": {"reason": "Too busy this month."},
+    "POST /applications/<int:pk>/allocation/move/": {"move": "activate", "reason": "Set up."},
+    "POST /applications/<int:pk>/allocation/changes/": CHANGE_REQUEST,
+    "POST /applications/<int:pk>/allocation/changes/<int:change_id>/decide/": CHANGE_DECISION,
+    "POST /applications/<int:pk>/allocation/reports/<int:report_id>/": {"text": "Done."},
+    "POST /api/v1/applications/{id}/allocation/change-requests/": CHANGE_REQUEST,
+    "POST /api/v1/applications/{id}/allocation/change-requests/{change_id}/decide/": (
+        CHANGE_DECISION
+    ),
 }
 
 # --- Discovery ----------------------------------------------------------------------------------
@@ -601,6 +700,8 @@ class World:
     pks: dict[str, int] = field(default_factory=dict)  # object -> application or assignment pk
     attachments: dict[str, Attachment] = field(default_factory=dict)  # object -> its PDF
     sessions: dict[str, str] = field(default_factory=dict)  # role -> session key
+    # The allocation's pending change request and its final report (of object `allocation`).
+    allocation_objects: dict[str, int] = field(default_factory=dict)
 
     def url(self, endpoint: Endpoint, obj: str) -> str:
         application = obj if obj in APPLICATION_OBJECTS else None
@@ -613,6 +714,8 @@ class World:
                 return str(self.attachments[application].pk)
             if name == "step":
                 return STEP
+            if name in ("change_id", "report_id"):
+                return str(self.allocation_objects[name])
             if name == "slug":
                 return "lumi-aif" if "/factories/" in endpoint.route else "lumi"
             raise AssertionError(f"{endpoint.key}: no value for the URL parameter {name!r}")
@@ -678,6 +781,18 @@ def _build_world(catalogue_rows) -> World:
             gpu_hours=800, comment="A sound plan.",
         )  # fmt: skip
         world.pks["reviewed"] = assignment.pk
+        allocation = Allocation.objects.get(application=application)
+        change = change_services.change_request_create(
+            allocation,
+            user=alice,
+            kind="extension",
+            reason="The data came late.",
+            new_end=allocation.end + timedelta(days=30),
+        )
+        world.allocation_objects = {
+            "change_id": change.pk,
+            "report_id": allocation.reports.get(kind="final").pk,
+        }
     assert Allocation.objects.filter(application_id=world.pks["allocation"]).exists()
     assert Assignment.objects.get(pk=world.pks["review"]).status == Assignment.Status.PENDING
     for role, user in users.items():
@@ -730,6 +845,7 @@ def world(django_db_setup, django_db_blocker, _catalogue_rows, tmp_path_factory)
 COUNTED = (
     Organisation, Membership, Application, TeamMember, Attachment, ApplicationEvent, Assignment,
     Review, Decision, Allocation, ConflictOfInterest, RoutingRecord, Notification, SiteRole,
+    ChangeRequest, Report,
 )  # fmt: skip
 
 
