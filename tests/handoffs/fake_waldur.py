@@ -129,11 +129,17 @@ class FakeWaldur:
             pk = uuid.uuid4().hex
             customer = body["customer"].rstrip("/").rsplit("/", 1)[1]
             self.projects[pk] = {
-                "url": f"{self.url}/api/projects/{pk}/", "uuid": _dashed(pk), "name": body["name"],
-                "customer": body["customer"], "customer_uuid": _dashed(customer),
-                "backend_id": body.get("backend_id", ""), "description": body.get("description", ""),
-                "created": NOW, "start_date": body.get("start_date"), "end_date": body.get("end_date"),
-            }  # fmt: skip
+                "url": f"{self.url}/api/projects/{pk}/",
+                "uuid": _dashed(pk),
+                "name": body["name"],
+                "customer": body["customer"],
+                "customer_uuid": _dashed(customer),
+                "backend_id": body.get("backend_id", ""),
+                "description": body.get("description", ""),
+                "created": NOW,
+                "start_date": body.get("start_date"),
+                "end_date": body.get("end_date"),
+            }
             return 201, self.projects[pk]
         if key == "GET /api/marketplace-orders/":
             project = query.get("project_uuid", [None])[-1]
@@ -146,11 +152,17 @@ class FakeWaldur:
             pk = uuid.uuid4().hex
             project = body["project"].rstrip("/").rsplit("/", 1)[1]
             self.orders[pk] = {
-                "uuid": _dashed(pk), "url": f"{self.url}/api/marketplace-orders/{pk}/",
-                "offering": body["offering"], "project_uuid": _dashed(project), "state": "executing",
-                "attributes": body.get("attributes", {}), "limits": body.get("limits", {}),
-                "created": NOW, "modified": NOW, "type": "Create",
-            }  # fmt: skip
+                "uuid": _dashed(pk),
+                "url": f"{self.url}/api/marketplace-orders/{pk}/",
+                "offering": body["offering"],
+                "project_uuid": _dashed(project),
+                "state": "executing",
+                "attributes": body.get("attributes", {}),
+                "limits": body.get("limits", {}),
+                "created": NOW,
+                "modified": NOW,
+                "type": "Create",
+            }
             return 201, self.orders[pk]
         if key == "GET /api/marketplace-orders/{uuid}/":
             order = self.orders.get(params["uuid"].replace("-", ""))
@@ -163,7 +175,7 @@ class FakeWaldur:
                     resource = uuid.uuid4().hex
                     order["marketplace_resource_uuid"] = _dashed(resource)
                     self.resources[resource] = {
-                        "uuid": _dashed(resource), "backend_id": f"aif_{order['attributes'].get('name', 'x')}".replace("-", "_"),
+                        "uuid": _dashed(resource), "backend_id": _account(order),
                         "name": order["attributes"].get("name", ""), "state": "OK", "created": NOW,
                     }  # fmt: skip
                 else:
@@ -200,6 +212,11 @@ class FakeWaldur:
                 self.violations += [f"answer to {method} {split.path}: {p}" for p in problems]
                 return 500, {"detail": problems}
         return status, answer
+
+
+def _account(order: dict[str, Any]) -> str:
+    """What Waldur's Slurm plugin names the account: from the resource's name."""
+    return "aif_" + order["attributes"].get("name", "x").replace("-", "_")
 
 
 def _dashed(hex_: str) -> str:
