@@ -4,12 +4,13 @@ from a week ahead), routed, reviewed and approved by Paula for 16,000."""
 from __future__ import annotations
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 
 from allocations.models import Allocation
 from reviews.services import decisions as decision_services
 from reviews.services import routing as routing_services
 from tests.fixtures.reviews import *  # noqa: F403 (the review-side fixtures)
-from tests.fixtures.reviews import review_all
+from tests.fixtures.reviews import person, review_all
 
 AWARD = 16_000
 ASKED = 20_000
@@ -38,3 +39,11 @@ def asked(submit_application):
 @pytest.fixture
 def awarded(asked, site_x) -> Allocation:
     return approve(asked, site_x.approver)
+
+
+@pytest.fixture
+def staff(db):
+    """Sam: staff and superuser, with two-factor authentication set up."""
+    sam = person("sam@example.org", "Sam Staff", is_staff=True, is_superuser=True)
+    TOTP.activate(sam, generate_totp_secret())
+    return sam

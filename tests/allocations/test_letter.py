@@ -1,0 +1,103 @@
+"""The decision letter: a PDF with the reference, the names, the award, the conditions, the
+approver and the date; the same text in the decision email; for the holders only; WeasyPrint
+fetches nothing but the portal's static files."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.urls import reverse
+from pypdf import PdfReader
+
+from allocations.letters import LETTER_BASE_URL, StaticFilesOnly
+from notifications.models import Notification
+from organisations import services as organisations_services
+from organisations.models import Membership
+from tests.fixtures.reviews import login, person
+
+pytestmark = pytest.mark.django_db
+
+
+def pdf_text(response) -> str:
+    content = b"".join(response.streaming_content)
+    assert content.startswith(b"%PDF-")
+    return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def test_the_applicant_downloads_the_letter_as_a_pdf(client, awarded, alice, site_x):
+    response = login(client, alice).get(
+        reverse("allocations:letter", args=[awarded.application_id])
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert f'filename="{awarded.reference}.pdf"' in response["Content-Disposition"]
+    text = " ".join(pdf_text(response).replace("-\n", "-").split())
+    for expected in (
+        awarded.reference,
+        "Alice Applicant",
+        "Alice AI GmbH",
+        awarded.application.title,
+        "LUMI",
+        "16,000",
+        f"{awarded.start:%-d %B %Y} to {awarded.end:%-d %B %Y}",
+        "Hand in a final report within 30 days",
+        "Paula Approver",
+        f"Site approver, {site_x.factory.display_name}",
+    ):
+        assert expected in text, expected
+    assert "alice@example.org" not in text  # addressed to a name, not an email address
+
+
+def test_a_representative_of_the_organisation_downloads_it_too(client, awarded, alice, alice_org):
+    rita = person("rita@example.org", "Rita Representative")
+    organisations_services.organisation_member_add(
+        actor=alice, organisation=alice_org, user=rita, role=Membership.Role.REPRESENTATIVE
+    )
+    response = login(client, rita).get(reverse("allocations:letter", args=[awarded.application_id]))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("who", ["bob", "member", "approver", "reviewer", "staff"])
+def test_nobody_else_gets_the_letter(client, awarded, alice, alice_org, bob, site_x, staff, who):
+    if who == "member":
+        user = person("carol@example.org", "Carol Member")
+        organisations_services.organisation_member_add(
+            actor=alice, organisation=alice_org, user=user, role=Membership.Role.MEMBER
+        )
+    else:
+        user = {
+            "bob": bob,
+            "approver": site_x.approver,
+            "reviewer": site_x.technical[0],
+            "staff": staff,
+        }[who]
+    response = login(client, user).get(reverse("allocations:letter", args=[awarded.application_id]))
+    assert response.status_code == 404
+
+
+def test_the_decision_email_carries_the_letters_text(awarded):
+    notification = Notification.objects.get(key=f"decision:{awarded.application_id}")
+    for text in (notification.body, notification.html_body):
+        assert awarded.reference in text
+        assert "Paula Approver" in text
+        assert "Hand in a final report within 30 days" in text
+        assert reverse("allocations:letter", args=[awarded.application_id]) in text
+    assert "<" not in notification.body.replace("<http", "")  # plain text, no tags
+    assert notification.subject.endswith(awarded.application.title)
+
+
+def test_weasyprint_fetches_nothing_but_the_portals_static_files():
+    fetcher = StaticFilesOnly()
+    response = fetcher.fetch(LETTER_BASE_URL + "static/css/letter.css")
+    assert b"@page" in response._file_obj.read()
+    for url in (
+        "http://127.0.0.1:8000/admin/",
+        "https://example.org/static/css/letter.css",
+        "file:///etc/passwd",
+        LETTER_BASE_URL + "static/../portal/settings.py",
+        LETTER_BASE_URL + "media/attachments/secret.pdf",
+    ):
+        with pytest.raises(ValueError):
+            fetcher.fetch(url)
+    assert len(fetcher.refused) == 5
