@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from applications.models import (
+    TRANSITIONS,
     AccessMode,
     Application,
     ApplicationEvent,
@@ -88,7 +89,7 @@ def application_transition(
         )
     application.status = to_status
     application.save(update_fields=["status", *fields, "updated_at"])
-    return event_record(
+    event = event_record(
         application,
         actor=actor,
         kind=kind,
@@ -97,6 +98,19 @@ def application_transition(
         internal=internal,
         **extra,
     )
+    if not TRANSITIONS[to_status]:
+        _close_what_hangs_on(application)
+    return event
+
+
+def _close_what_hangs_on(application: Application) -> None:
+    """An application that ended (withdrawn, approved, rejected) closes its open review
+    assignments in the same transaction: off the reviewers' desks and loads, no reminders."""
+    # Imported here: the review side imports this module (the applicant side never depends on
+    # the review side at import time, as with routing's task and the receipt).
+    from reviews.services.assignments import assignments_close
+
+    assignments_close(application=application)
 
 
 def applications_transition(

@@ -100,6 +100,8 @@ class Assignment(TimeStampedModel):
         ACCEPTED = "accepted", "Accepted"
         DECLINED = "declined", "Declined"
         DONE = "done", "Review submitted"
+        # The application ended (withdrawn or decided) before this review was done.
+        CLOSED = "closed", "Closed: no longer needed"
 
     OPEN = (Status.PENDING, Status.ACCEPTED)
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from applications.models import (
+    Application,
     ApplicationEvent,
     ApplicationStatus,
 )
@@ -87,6 +88,33 @@ def assignment_decline(
         lambda: enqueue(review_tasks.route_application, application.pk, "decline")
     )
     return assignment
+
+
+def assignments_close(*, application: Application) -> int:
+    """Close the open assignments of `application`, which has ended (withdrawn or decided), in
+    the caller's transaction (application_transition calls this): they leave the reviewers'
+    desks and no longer count against their load, can be neither accepted nor declined, and get
+    no reminder. Each reviewer is told once. Returns how many were closed."""
+    closing = list(
+        Assignment.objects.select_for_update(of=("self",))
+        .filter(application=application, status__in=Assignment.OPEN)
+        .select_related("reviewer")
+    )
+    if not closing:
+        return 0
+    Assignment.objects.filter(pk__in=[a.pk for a in closing]).update(
+        status=Assignment.Status.CLOSED, updated_at=timezone.now()
+    )
+    for assignment in closing:
+        notification_queue(
+            key=f"closed:{assignment.pk}",
+            recipient=assignment.reviewer.email,
+            recipient_name=assignment.reviewer.get_full_name(),
+            template="assignment_closed",
+            context={"assignment": assignment, "application": application},
+            application=application,
+        )
+    return len(closing)
 
 
 REVIEW_FIELDS = [
