@@ -4,6 +4,7 @@ import_usage reads them back from sacct. Skipped, with the reason, where Slurm c
 
 from __future__ import annotations
 
+import os
 import shlex
 from decimal import Decimal
 from io import StringIO
@@ -23,6 +24,8 @@ SETUP_TIMES: list[float] = []
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     reason = why_not()
+    if reason and os.environ.get("PORTAL_REQUIRE_SLURM_TEST"):
+        pytest.fail(f"PORTAL_REQUIRE_SLURM_TEST is set (.ci/run) but Slurm cannot run: {reason}")
     if reason:
         pytest.skip(f"no real Slurm here: {reason}")
     with slurm_cluster(tmp_path_factory.mktemp("slurm")) as running:
