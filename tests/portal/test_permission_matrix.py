@@ -54,6 +54,7 @@ from applications import reference as applications_reference
 from applications import services as applications_services
 from applications.models import AccessMode, Application, ApplicationEvent, Attachment, TeamMember
 from factories.models import System
+from handoffs.models import HandOff
 from notifications.models import Notification
 from organisations import services as organisations_services
 from organisations.models import Membership, Organisation
@@ -64,6 +65,7 @@ from reviews.services import decisions as decision_services
 from reviews.services import routing as routing_services
 from tests.fixtures.reviews import CAPACITY, REVIEW_VALUES, person, site_person
 from tests.helpers import SMALL_PDF, pdf
+from usage.models import UsageRecord
 
 ROLES = (
     "anonymous",
@@ -550,6 +552,25 @@ MATRIX: dict[str, dict[str, str]] = {
     "GET /api/v1/allocations/": {
         "-":          "401    ok     blind  blind  blind  blind  ok     ok",
     },
+    # The site API takes a factory's site key, never a person's session or token (staff too):
+    # the keys' own cells (their factory's objects, another's: 404) are in tests/handoffs and
+    # tests/usage.
+    "GET /api/v1/site/handoffs/": {
+        "-":          "401    403    403    403    403    403    403    403",
+    },
+    "GET /api/v1/site/handoffs/{id}/": {
+        "draft":      "401    403    403    403    403    403    403    403",
+        "submitted":  "401    403    403    403    403    403    403    403",
+        "allocation": "401    403    403    403    403    403    403    403",
+    },
+    "POST /api/v1/site/handoffs/{id}/confirm/": {
+        "draft":      "401    403    403    403    403    403    403    403",
+        "submitted":  "401    403    403    403    403    403    403    403",
+        "allocation": "401    403    403    403    403    403    403    403",
+    },
+    "POST /api/v1/site/usage/": {
+        "-":          "401    403    403    403    403    403    403    403",
+    },
     "GET /api/v1/applications/{id}/allocation/": {
         "draft":      "401    404    404    404    404    404    404    404",
         "submitted":  "401    404    404    404    404    404    404    404",
@@ -598,6 +619,10 @@ BODIES: dict[str, dict[str, Any]] = {
     "POST /api/v1/applications/{id}/decision/": {"outcome": "reject", "comment": "Not this time."},
     "POST /api/v1/assignments/{id}/review/": REVIEW_VALUES,
     "POST /api/v1/assignments/{id}/decline/": {"reason": "Too busy this month."},
+    "POST /api/v1/site/usage/": {
+        "records": [{"allocation": 1, "period_start": "2026-12-01", "period_end": "2026-12-01",
+                     "gpu_hours": "1"}],
+    },
     "POST /applications/<int:pk>/allocation/move/": {"move": "activate", "reason": "Set up."},
     "POST /applications/<int:pk>/allocation/changes/": CHANGE_REQUEST,
     "POST /applications/<int:pk>/allocation/changes/<int:change_id>/decide/": CHANGE_DECISION,
@@ -845,6 +870,7 @@ def world(django_db_setup, django_db_blocker, _catalogue_rows, tmp_path_factory)
 COUNTED = (
     Organisation, Membership, Application, TeamMember, Attachment, ApplicationEvent, Assignment,
     Review, Decision, Allocation, ConflictOfInterest, RoutingRecord, Notification, SiteRole,
+    HandOff, UsageRecord,
     ChangeRequest, Report,
 )  # fmt: skip
 
