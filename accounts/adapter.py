@@ -6,6 +6,9 @@ sends names the portal (`PORTAL_SITE_NAME`) and links to `PORTAL_SITE_URL`, like
 own emails (access_requests.review_services), and has an HTML part: from its
 `account/email/<name>_message.html` template, or the text wrapped in the shared email layout
 when allauth has none (the MFA notifications).
+
+`SocialAccountAdapter` links a sign-in through an OpenID Connect provider to an existing account
+only through an address both sides verified.
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.models import EmailAddress
 from allauth.core import context as allauth_context
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage, EmailMultiAlternatives
@@ -25,6 +30,8 @@ from django.template.loader import render_to_string
 from portal.mail import email_context, site_url
 
 if TYPE_CHECKING:
+    from allauth.socialaccount.models import SocialLogin
+
     from accounts.models import User
 
 logger = logging.getLogger(__name__)
@@ -105,3 +112,28 @@ class AccountAdapter(DefaultAccountAdapter):
             html = render_to_string("emails/_text_as_html.html", {**context, "text": message.body})
             message.attach_alternative(html, "text/html")
         return message
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def authenticate_by_email(self, sociallogin: SocialLogin) -> tuple[User, str] | None:
+        """The existing account a first sign-in through a provider is linked to, or None.
+
+        Only when the provider says the address is verified (`email_verified`), the provider
+        allows linking (`email_authentication`, OIDC_<ID>_LINK_BY_EMAIL) and the portal's
+        account has verified that same address too. allauth would also take an account whose
+        address was never verified (and wipe its password): here that account stays apart, and
+        the person is offered a new account with a warning (templates/socialaccount/signup.html).
+        """
+        for address in sociallogin.email_addresses:
+            if not address.verified or not self.can_authenticate_by_email(
+                sociallogin, address.email
+            ):
+                continue
+            found = (
+                EmailAddress.objects.filter(email__iexact=address.email, verified=True)
+                .select_related("user")
+                .first()
+            )
+            if found is not None:
+                return found.user, found.email
+        return None

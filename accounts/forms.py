@@ -1,8 +1,10 @@
-"""Sign-up with a given and a family name, and the profile form that edits them."""
+"""Sign-up with a given and a family name (with a password, or through an OpenID Connect
+provider), and the profile form that edits them."""
 
 from __future__ import annotations
 
 from allauth.account.forms import SignupForm as AllauthSignupForm
+from allauth.socialaccount.forms import SignupForm as AllauthSocialSignupForm
 from django import forms
 from django.db import models
 
@@ -34,6 +36,17 @@ class SignupForm(AllauthSignupForm):
     last_name = name_field("last_name", "family-name")
 
     field_order = ["first_name", "last_name", "email", "password1", "password2"]
+
+
+class SocialSignupForm(AllauthSocialSignupForm):
+    """The new account of somebody signing in through a provider for the first time: names and
+    address as the provider released them, to check or correct (a changed address is verified
+    by email; the provider's verified one is not asked again)."""
+
+    first_name = name_field("first_name", "given-name")
+    last_name = name_field("last_name", "family-name")
+
+    field_order = ["first_name", "last_name", "email"]
 
 
 class ProfileForm(forms.Form):

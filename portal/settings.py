@@ -18,6 +18,12 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from accounts.providers.oidc.config import (
+    OIDCConfigurationError,
+    form_action_origins,
+    oidc_apps,
+)
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
 
@@ -356,24 +362,29 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env_int("PORTAL_TRUSTED_PROXY_COUNT", 0)
 # ACCOUNT_RATE_LIMITS: allauth's defaults (login failures, sign-up, password reset) stay on.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "AI Factory portal"
+# Sign-in through OpenID Connect providers (MyAccessID and others), off unless OIDC_PROVIDERS
+# names some (accounts/providers/oidc/config.py reads OIDC_<ID>_*; README, "Signing in"). An
+# account is keyed on the provider's persistent identifier; a first sign-in links an existing
+# account only through an address both sides verified (accounts.adapter.SocialAccountAdapter),
+# otherwise it always shows the new-account form, which warns against a second identity.
 SOCIALACCOUNT_ONLY = False
 SOCIALACCOUNT_EMAIL_VERIFICATION = "mandatory"
 SOCIALACCOUNT_LOGIN_ON_GET = False
-# Optional OpenID Connect login (an institutional identity provider), off unless configured.
-OIDC_PROVIDER_URL = env_str("OIDC_PROVIDER_URL")
-SOCIALACCOUNT_PROVIDERS: dict = {}
-if OIDC_PROVIDER_URL:
-    SOCIALACCOUNT_PROVIDERS["openid_connect"] = {
-        "APPS": [
-            {
-                "provider_id": env_str("OIDC_PROVIDER_ID", "institution"),
-                "name": env_str("OIDC_PROVIDER_NAME", "Institutional login"),
-                "client_id": env_str("OIDC_CLIENT_ID"),
-                "secret": env_str("OIDC_CLIENT_SECRET"),
-                "settings": {"server_url": OIDC_PROVIDER_URL},
-            }
-        ]
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_ADAPTER = "accounts.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_FORMS = {"signup": "accounts.forms.SocialSignupForm"}
+try:
+    _oidc_apps = oidc_apps(env_str)
+except OIDCConfigurationError as exc:
+    raise ImproperlyConfigured(str(exc)) from exc
+SOCIALACCOUNT_PROVIDERS: dict = {
+    "openid_connect": {
+        "provider_class": "accounts.providers.oidc.provider.PortalOpenIDConnectProvider",
+        "APPS": _oidc_apps,
     }
+}
 
 # --- Internationalisation -------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -447,7 +458,8 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
-        "form-action": ["'self'"],
+        # The sign-in buttons' redirects to the OpenID Connect providers (accounts/providers/oidc).
+        "form-action": ["'self'", *form_action_origins(_oidc_apps)],
         "frame-ancestors": ["'none'"],
     }
 }
