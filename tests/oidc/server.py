@@ -28,7 +28,7 @@ START_TIMEOUT = 30
 
 
 @dataclass
-class TestProvider:
+class OIDCTestProvider:
     issuer: str
     client_id: str
     client_secret: str
@@ -78,7 +78,9 @@ def _read_issuer(process: subprocess.Popen[str]) -> str:
 
 
 @contextmanager
-def running_provider(redirect_uris: list[str], accounts: dict[str, dict]) -> Iterator[TestProvider]:
+def running_provider(
+    redirect_uris: list[str], accounts: dict[str, dict]
+) -> Iterator[OIDCTestProvider]:
     """A provider with one confidential client allowed to redirect to `redirect_uris`."""
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
@@ -110,7 +112,7 @@ def running_provider(redirect_uris: list[str], accounts: dict[str, dict]) -> Ite
         )
         try:
             issuer = _read_issuer(process)
-            yield TestProvider(issuer, client_id, client_secret, accounts_file)
+            yield OIDCTestProvider(issuer, client_id, client_secret, accounts_file)
         finally:
             process.terminate()
             try:
