@@ -300,6 +300,8 @@ ROUTING_BATCH_SIZE = env_int("ROUTING_BATCH_SIZE", 50)
 PORTAL_PERIODIC_TASKS = {
     "sweep-unrouted": {"task": "reviews.tasks.sweep", "every_seconds": 60},
     "check-deadlines": {"task": "reviews.tasks.check_deadlines", "every_seconds": 3600},
+    # Reviewers' and approvers' held emails, once a day in one digest each (notifications).
+    "send-digests": {"task": "notifications.tasks.send_digests", "every_seconds": 86400},
     # Allocations past their end date ended; report reminders and escalations.
     "check-allocations": {"task": "allocations.tasks.check_allocations", "every_seconds": 3600},
 }

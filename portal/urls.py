@@ -26,6 +26,7 @@ urlpatterns = [
     path("applications/", include("applications.urls")),
     path("review/", include("reviews.urls")),
     path("statistics/", include("portal_statistics.urls")),
+    path("notifications/", include("notifications.urls")),
     path("api/v1/", include("portal.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's script as a file: no inline script under the CSP.

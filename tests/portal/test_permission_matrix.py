@@ -196,6 +196,18 @@ MATRIX: dict[str, dict[str, str]] = {
     "POST /statistics/": {
         "-":          "405    405    405    405    405    405    405    405",
     },
+    "GET /notifications/preferences/": {  # one's own: no user in the URL or the form
+        "-":          "login  ok     ok     ok     ok     ok     ok     ok",
+    },
+    "POST /notifications/preferences/": {  # an empty form turns the decision off: refused
+        "-":          "login  ok     ok     ok     ok     ok     ok     ok",
+    },
+    "GET /notifications/unsubscribe/": {  # the signed token is the proof; without one, a 400
+        "-":          "400    400    400    400    400    400    400    400",
+    },
+    "POST /notifications/unsubscribe/": {
+        "-":          "400    400    400    400    400    400    400    400",
+    },
     "GET /bench/baseline/": {
         "-":          "ok     ok     ok     ok     ok     ok     ok     ok",
     },
@@ -551,6 +563,9 @@ MATRIX: dict[str, dict[str, str]] = {
     },
     "GET /api/v1/allocations/": {
         "-":          "401    ok     blind  blind  blind  blind  ok     ok",
+    },
+    "GET /api/v1/statistics/": {
+        "-":          "ok     ok     ok     ok     ok     ok     ok     ok",
     },
     # The site API takes a factory's site key, never a person's session or token (staff too):
     # the keys' own cells (their factory's objects, another's: 404) are in tests/handoffs and
