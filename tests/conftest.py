@@ -9,7 +9,11 @@ import shutil
 import pytest
 
 # The people, organisations and sites most tests share (fixtures of every test directory).
-pytest_plugins = ["tests.fixtures.applicants", "tests.fixtures.reviews"]
+pytest_plugins = [
+    "tests.fixtures.applicants",
+    "tests.fixtures.reviews",
+    "tests.fixtures.handoffs",
+]
 
 # Playwright's sync API runs an event loop in the main thread; Django would refuse ORM calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

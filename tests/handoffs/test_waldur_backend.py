@@ -13,7 +13,7 @@ from allocations.models import AllocationStatus
 from handoffs import services
 from handoffs.models import HandOff, HandOffEvent, HandOffSettings
 from handoffs.tasks import hand_off
-from tests.handoffs.conftest import CUSTOMER, OFFERING
+from tests.fixtures.handoffs import CUSTOMER, OFFERING
 
 pytestmark = pytest.mark.django_db
 

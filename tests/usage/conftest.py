@@ -9,8 +9,6 @@ from allocations.models import Allocation
 from handoffs.models import HandOff, HandOffSettings
 from handoffs.services import site_token_issue
 
-pytest_plugins = ["tests.handoffs.conftest"]
-
 
 @pytest.fixture
 def allocation(approve, site_export) -> Allocation:

@@ -92,6 +92,21 @@ class Cluster:
 
         self.wait_for(f"jobs {job_ids} completed and accounted", done, timeout=90)
 
+    def sacct(self, account: str, job_ids: list[str], fields: str) -> str:
+        """`sacct --parsable2` of the account's jobs (steps included), once it lists every one of
+        `job_ids` as finished."""
+        found: dict[str, str] = {}
+
+        def listed() -> bool:
+            found["out"] = self.run(
+                "sacct", "--parsable2", "-a", "-A", account, "-S", "now-2hours", fields
+            )
+            lines = {line.split("|", 1)[0] for line in found["out"].splitlines()}
+            return set(job_ids) <= lines
+
+        self.wait_for(f"jobs {job_ids} listed under {account}", listed, timeout=60)
+        return found["out"]
+
 
 def _write_configs(root: Path, db: str) -> dict[str, str]:
     host = socket.gethostname().split(".")[0]

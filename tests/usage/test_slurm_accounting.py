@@ -62,9 +62,7 @@ def test_jobs_under_the_allocations_account_are_read_back_from_sacct(
     jobs = {cluster.sbatch(account, 2, 3): 2, cluster.sbatch(account, 1, 1): 1}
     cluster.wait_jobs_done(list(jobs))
     first = tmp_path / "sacct-1.txt"
-    first.write_text(
-        cluster.run("sacct", "--parsable2", "-a", "-A", account, "-S", "now-2hours", FORMAT)
-    )
+    first.write_text(cluster.sacct(account, list(jobs), FORMAT))
     assert ".batch|" in first.read_text()  # steps are in the file, and must not count
 
     out = import_file(first, lumi.factory.slug)
@@ -88,9 +86,7 @@ def test_jobs_under_the_allocations_account_are_read_back_from_sacct(
     jobs[cluster.sbatch(account, 4, 1)] = 4
     cluster.wait_jobs_done(list(jobs))
     second = tmp_path / "sacct-2.txt"
-    second.write_text(
-        cluster.run("sacct", "--parsable2", "-a", "-A", account, "-S", "now-2hours", FORMAT)
-    )
+    second.write_text(cluster.sacct(account, list(jobs), FORMAT))
     assert "1 new, 0 updated, 2 unchanged" in import_file(second, lumi.factory.slug)
     assert "0 new, 0 updated, 3 unchanged" in import_file(second, lumi.factory.slug)
     assert UsageRecord.objects.count() == 3
