@@ -17,7 +17,7 @@ class HandOffSettingsAdmin(admin.ModelAdmin):
     list_display = ["factory", "backend", "slurm_cluster", "waldur_api_url"]
     list_filter = ["backend"]
     list_select_related = ["factory"]
-    fieldsets = [
+    fieldsets = (
         (None, {"fields": ["factory", "backend"]}),
         ("Slurm (site export, usage import)", {
             "fields": ["slurm_cluster", "slurm_account_prefix", "slurm_parent_account"],
@@ -28,13 +28,13 @@ class HandOffSettingsAdmin(admin.ModelAdmin):
             "description": "The token itself is never stored: name the environment variable "
             "of the worker that holds it.",
         }),
-    ]  # fmt: skip
+    )  # fmt: skip
 
 
 class HandOffEventInline(ViewOnly, admin.TabularInline):
     model = HandOffEvent
     extra = 0
-    fields = ["created_at", "from_status", "to_status", "actor", "message"]
+    fields = ("created_at", "from_status", "to_status", "actor", "message")
     readonly_fields = fields
 
 

@@ -3,25 +3,36 @@ site export's document and Slurm commands, and the site's confirmation that it a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.permissions import _PermissionClass
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from handoffs import selectors, services
-from handoffs.models import HandOff, HandOffStatus
+from handoffs.models import HandOff, HandOffStatus, SiteToken
 from handoffs.serializers import HandOffConfirmSerializer, HandOffSerializer
 from handoffs.site_auth import SITE_AUTHENTICATION, IsSite
 from portal.api_schema import AUTH_ERRORS, ERROR_400, ERROR_404, PAGE_ERRORS, WRITE_ERRORS
 
 
-class SiteApi:
-    authentication_classes = SITE_AUTHENTICATION
-    permission_classes = [IsSite]
+class SiteApi(APIView):
+    """A view of the site API: a factory's site key, never a person."""
+
+    authentication_classes: Sequence[type[BaseAuthentication]] = SITE_AUTHENTICATION
+    permission_classes: Sequence[_PermissionClass] = [IsSite]
+
+    def token(self) -> SiteToken:
+        token = self.request.auth
+        assert isinstance(token, SiteToken)  # IsSite let the request through
+        return token
 
     def factory_id(self) -> int:
-        return self.request.auth.factory_id  # type: ignore[attr-defined]
+        return self.token().factory_id
 
 
 class SiteHandOffListApi(SiteApi, generics.ListAPIView):
@@ -54,14 +65,14 @@ def _handoff(factory_id: int, pk: int) -> HandOff:
         raise exceptions.NotFound() from error
 
 
-class SiteHandOffDetailApi(SiteApi, APIView):
+class SiteHandOffDetailApi(SiteApi):
     @extend_schema(tags=["site"], responses={200: HandOffSerializer, 404: ERROR_404, **AUTH_ERRORS})
     def get(self, request, pk: int) -> Response:
         """One hand-off of the factory: its state and, for the site export, the document."""
         return Response(HandOffSerializer(_handoff(self.factory_id(), pk)).data)
 
 
-class SiteHandOffConfirmApi(SiteApi, APIView):
+class SiteHandOffConfirmApi(SiteApi):
     @extend_schema(
         tags=["site"], request=HandOffConfirmSerializer,
         responses={200: HandOffSerializer, **WRITE_ERRORS},

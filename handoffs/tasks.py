@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from celery import shared_task
 
@@ -16,7 +17,11 @@ POLL_SECONDS = 60
 MAX_POLLS = 20
 
 
-@shared_task(bind=True, **{**RETRY, "autoretry_for": (*RETRY["autoretry_for"], HandOffRetry)})
+# The shared retry policy, and a HandOffRetry (the site's system unreachable, a 5xx) retried too.
+POLICY: dict[str, Any] = {**RETRY, "autoretry_for": (*RETRY["autoretry_for"], HandOffRetry)}  # type: ignore[misc]
+
+
+@shared_task(bind=True, **POLICY)
 def hand_off(self, allocation_id: int, poll: int = 0) -> str:
     """Hand the allocation off to its site (sent on commit of the approval; by staff's retry).
     Safe to run twice: a hand-off done, or in progress elsewhere, is left alone."""

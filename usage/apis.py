@@ -6,19 +6,15 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from allocations.models import Allocation
-from handoffs.site_auth import SITE_AUTHENTICATION, IsSite
+from handoffs.apis import SiteApi
 from portal.api_schema import WRITE_ERRORS
 from usage import services
 from usage.serializers import UsagePushSerializer, UsageRecordSerializer
 
 
-class SiteUsagePushApi(APIView):
-    authentication_classes = SITE_AUTHENTICATION
-    permission_classes = [IsSite]
-
+class SiteUsagePushApi(SiteApi):
     @extend_schema(
         tags=["site"], request=UsagePushSerializer,
         responses={201: UsageRecordSerializer(many=True), **WRITE_ERRORS},
@@ -31,7 +27,7 @@ class SiteUsagePushApi(APIView):
         body.is_valid(raise_exception=True)
         try:
             saved = services.usage_records_push(
-                factory=request.auth.factory, records=body.validated_data["records"]
+                factory=self.token().factory, records=body.validated_data["records"]
             )
         except Allocation.DoesNotExist as error:
             raise exceptions.NotFound("No such allocation at this factory.") from error

@@ -20,7 +20,7 @@ class UsageRecordInSerializer(serializers.Serializer):
 
 
 class UsagePushSerializer(serializers.Serializer):
-    records = UsageRecordInSerializer(many=True, allow_empty=False, max_length=1000)
+    records = UsageRecordInSerializer(many=True, allow_empty=False, max_length=1000)  # type: ignore[call-arg]
 
 
 class UsageRecordSerializer(serializers.ModelSerializer):

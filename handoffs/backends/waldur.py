@@ -28,6 +28,7 @@ from waldur_api_client.models import (
     OrderCreateRequest,
     OrderCreateRequestLimits,
     OrderDetails,
+    OrderState,
     ProjectRequest,
 )
 from waldur_api_client.types import UNSET
@@ -63,8 +64,9 @@ def _root(config: HandOffSettings) -> str:
     return config.waldur_api_url.rstrip("/")
 
 
-def _hex(value: UUID | str | None) -> str:
-    return UUID(str(value)).hex if value else ""
+def _hex(value: object) -> str:
+    """A UUID as Waldur spells it in URLs (32 hex digits), or "" for none (None, UNSET)."""
+    return UUID(str(value)).hex if isinstance(value, UUID | str) and value else ""
 
 
 class WaldurBackend:
@@ -94,7 +96,7 @@ class WaldurBackend:
         )
         progress(waldur_order_uuid=order_uuid)
         order = marketplace_orders_retrieve.sync(UUID(order_uuid), client=client)
-        state = str(order.state.value) if order.state is not UNSET else ""
+        state = order.state.value if isinstance(order.state, OrderState) else ""
         fields: dict[str, str] = {"waldur_order_state": state}
         if state in REFUSED_STATES:
             reason = order.error_message if isinstance(order.error_message, str) else ""
@@ -145,11 +147,10 @@ class WaldurBackend:
         existing = marketplace_orders_list.sync(
             client=client, project_uuid=UUID(project_uuid), offering_uuid=offering
         )
-        for order in existing:
-            if order.uuid is not UNSET and str(getattr(order.state, "value", "")) not in (
-                REFUSED_STATES
-            ):
-                return _hex(order.uuid)
+        for found in existing:
+            state = found.state.value if isinstance(found.state, OrderState) else ""
+            if found.uuid is not UNSET and state not in REFUSED_STATES:
+                return _hex(found.uuid)
         root = _root(config)
         offering_url = f"{root}/api/marketplace-public-offerings/{_hex(offering)}/"
         limits = OrderCreateRequestLimits()
@@ -174,7 +175,7 @@ class WaldurBackend:
         return _hex(order.uuid)
 
 
-def _resource_uuid(order: OrderDetails) -> UUID | str | None:
+def _resource_uuid(order: OrderDetails) -> object:
     for name in ("marketplace_resource_uuid", "resource_uuid"):
         value = getattr(order, name, UNSET)
         if value not in (UNSET, None):
