@@ -14,6 +14,10 @@ from django.conf import settings
 from django.urls import resolve
 
 from accounts.models import User
+from allocations.models import Allocation
+from allocations.services import changes as change_services
+from allocations.services import reports as report_services
+from applications import services as application_services
 from notifications import services as notification_services
 from notifications.models import Notification
 from reviews.services import deadlines as deadline_services
@@ -34,7 +38,20 @@ TEMPLATES = {
     "ready": "ready_for_decision",
     "decision": "decision",
     "digest": "digest",
+    "closed": "assignment_closed",
+    "change-request": "change_request_new",
+    "change-request-decided": "change_request_decided",
+    "report-reminder": "report_reminder",
+    "report-overdue": "report_overdue",  # to the applicant; with the approver's address:
 }
+SITE_TEMPLATES = {"report-overdue": "report_overdue_site"}  # the approvers' copy
+
+
+def template_of(notification) -> str:
+    kind, *rest = notification.key.split(":")
+    if kind in SITE_TEMPLATES and any("@" in part for part in rest):
+        return SITE_TEMPLATES[kind]
+    return TEMPLATES[kind]
 
 
 def links(text: str) -> set[str]:
@@ -47,7 +64,9 @@ def every_email(
 ):
     """Every kind of portal email, sent through the services that send them: Alice's receipts,
     Tess's assignment and reminder, the overdue escalation and the "ready" email to Paula (and
-    the admin), the decision to Alice, and the "needs attention" alert to IT4LIA's approver Yara
+    the admin), the decision to Alice, her change request to Paula and its decision, her
+    report's reminder and escalation (to her and Paula), Tess's closed assignment when Alice
+    withdraws another application, and the "needs attention" alert to IT4LIA's approver Yara
     and the admin; Yara takes hers in her daily digest."""
     settings.PORTAL_SITE_URL = PORTAL
     with django_capture_on_commit_callbacks(execute=True):
@@ -61,6 +80,25 @@ def every_email(
             application=lumi, approver=site_x.approver, outcome="approve", gpu_hours=800,
             comment="A sound plan.",
         )  # fmt: skip
+    allocation = Allocation.objects.get(application=lumi)
+    with django_capture_on_commit_callbacks(execute=True):
+        change = change_services.change_request_create(
+            allocation, user=lumi.applicant, kind="extension", reason="The data came late.",
+            new_end=allocation.end + timedelta(days=30),
+        )  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        change_services.change_request_decide(
+            change, approver=site_x.approver, outcome="reject", comment="Not this time."
+        )
+    report = allocation.reports.order_by("due_on").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        report_services.reports_check(today=report.due_on - timedelta(days=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        report_services.reports_check(today=report.due_on + timedelta(days=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        withdrawn = submit_application(title="Withdrawn while under review")
+    with django_capture_on_commit_callbacks(execute=True):
+        application_services.application_withdraw(application=withdrawn, actor=lumi.applicant)
     notification_services.notification_preferences_update(
         user=site_y.approver, turned_off=[], daily_digest=True, language=""
     )
@@ -75,13 +113,13 @@ def every_email(
 
 
 def test_it_covers_every_email_template(every_email):
-    made = {TEMPLATES[n.key.split(":")[0]] for n in every_email}
+    made = {template_of(n) for n in every_email}
     on_disk = {
         p.name.removesuffix("_subject.txt")
         for p in (Path(settings.BASE_DIR) / "templates" / "emails").glob("*_subject.txt")
     }
 
-    assert made == on_disk == set(TEMPLATES.values())
+    assert made == on_disk == set(TEMPLATES.values()) | set(SITE_TEMPLATES.values())
 
 
 def test_every_email_is_sent_in_text_and_html(every_email, mailoutbox):
