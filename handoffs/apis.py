@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.permissions import _PermissionClass
+from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -24,7 +24,7 @@ class SiteApi(APIView):
     """A view of the site API: a factory's site key, never a person."""
 
     authentication_classes: Sequence[type[BaseAuthentication]] = SITE_AUTHENTICATION
-    permission_classes: Sequence[_PermissionClass] = [IsSite]
+    permission_classes: Sequence[type[BasePermission]] = [IsSite]
 
     def token(self) -> SiteToken:
         token = self.request.auth
