@@ -40,6 +40,7 @@ def test_it_fills_in_the_myaccessid_preset():
     assert app["settings"]["server_url"] == "https://proxy.myaccessid.org"
     assert app["settings"]["scope"] == ["openid", "profile", "email", "aarc"]
     assert app["settings"]["uid_field"] == "voperson_id"
+    assert app["settings"]["uid_ignore_case"] is True
     assert app["settings"]["oauth_pkce_enabled"] is True
     assert app["settings"]["email_authentication"] is True
     assert form_action_origins([app]) == ["https://proxy.myaccessid.org"]
@@ -63,6 +64,7 @@ def test_it_configures_several_providers():
     assert (uni["provider_id"], uni["name"]) == ("uni-idp", "University login")
     assert uni["settings"]["server_url"] == "https://login.uni.example/realms/staff"
     assert uni["settings"]["uid_field"] == "sub"
+    assert uni["settings"]["uid_ignore_case"] is False
     assert uni["settings"]["scope"] == ["openid", "email"]
     assert uni["settings"]["email_authentication"] is False
     assert form_action_origins([myaccessid, uni]) == [
@@ -127,3 +129,32 @@ def test_it_shows_a_button_for_each_provider_configured_and_only_those(client, s
     assert 'action="/accounts/oidc/myaccessid/login/?process=login"' in html
     assert "https://guestidp.myaccessid.org/registration" in html
     assert "form-action 'self' http://127.0.0.1:9" in response["Content-Security-Policy"]
+
+
+@pytest.mark.django_db
+def test_the_buttons_cost_the_sign_in_page_no_query(client, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as without:
+        client.get("/accounts/login/")
+    use_providers(
+        settings,
+        {
+            **MYACCESSID,
+            "OIDC_PROVIDERS": "myaccessid,uni",
+            "OIDC_MYACCESSID_SERVER_URL": "http://127.0.0.1:9",
+            "OIDC_UNI_SERVER_URL": "http://127.0.0.1:10",
+            "OIDC_UNI_CLIENT_ID": "portal",
+            "OIDC_UNI_CLIENT_SECRET": "other",
+        },
+    )
+    with CaptureQueriesContext(connection) as with_two:
+        response = client.get("/accounts/login/")
+
+    assert re.findall(r">Sign in with ([^<]+)</button>", response.content.decode()) == [
+        "MyAccessID",
+        "uni",
+    ]
+    # allauth's one look for providers kept in the database (SocialApp), with or without any.
+    assert len(with_two) == len(without) == 1

@@ -64,11 +64,14 @@ def test_it_signs_a_new_user_in_through_the_provider(live_server, page: Page, my
     # The provider verified the address: no verification email to follow.
     assert EmailAddress.objects.get(user=user).verified
 
-    # Keyed on the persistent identifier: a new address at the provider is the same person.
+    # Keyed on the persistent identifier: a new address at the provider is the same person
+    # (and the identifier's scope in other letter case too: it is compared ignoring case).
     sign_out(page, base)
-    myaccessid.set_accounts(
-        {**PROVIDER_ACCOUNTS, "nora": {**PROVIDER_ACCOUNTS["nora"], "email": "nora@new.example"}}
-    )
+    changed = {
+        "email": "nora@new.example",
+        "voperson_id": NORA_ID.replace("myaccessid", "MyAccessID"),
+    }
+    myaccessid.set_accounts({**PROVIDER_ACCOUNTS, "nora": {**PROVIDER_ACCOUNTS["nora"], **changed}})
     sign_in_with_myaccessid(page, base, "nora")
 
     expect(page).to_have_url(base + "/applications/")
@@ -204,3 +207,68 @@ def test_a_reviewer_without_totp_is_sent_to_set_it_up(
     ).to_be_visible()
     page.goto(base + "/review/")
     expect(page).to_have_url(to_setup)
+
+
+def connect_myaccessid(page: Page, base: str, login: str, password: str) -> None:
+    """From Connected identities, signed in with a password, through the provider."""
+    page.goto(base + "/accounts/3rdparty/")
+    page.get_by_role("link", name="MyAccessID").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Connect MyAccessID")
+    page.get_by_role("button", name="Continue").click()
+    page.locator('input[name="login"]').fill(login)
+    page.locator('input[name="password"]').fill("any password: the test provider takes any")
+    page.get_by_role("button", name="Sign-in").click()
+    page.get_by_role("button", name="Continue").click()
+    # allauth asks for the password again before an identity is added to an account.
+    page.wait_for_url(re.compile(r"/accounts/(reauthenticate|3rdparty)/"))
+    if "/reauthenticate/" in page.url:
+        page.locator('input[name="password"]').fill(password)
+        page.get_by_role("button", name="Confirm").click()
+
+
+def sign_in_with_password(page: Page, base: str, email: str, password: str) -> None:
+    page.goto(base + "/accounts/login/")
+    page.locator('input[name="login"]').fill(email)
+    page.locator('input[name="password"]').fill(password)
+    page.get_by_role("button", name="Sign In", exact=True).click()
+    expect(page).to_have_url(base + "/applications/")
+
+
+def test_a_signed_in_user_connects_the_identity_the_warning_points_to(
+    live_server, page: Page, myaccessid, other_applicant
+):
+    """The way the warning gives: signed in with the password, Connected identities. The
+    provider's address (unverified there) does not matter: the person proved both."""
+    base = live_server.url
+    sign_in_with_password(page, base, "bob@example.org", "a-long-test-password")
+
+    connect_myaccessid(page, base, "mallory", "a-long-test-password")
+
+    expect(page.get_by_text("The third-party account has been connected.")).to_be_visible()
+    account = SocialAccount.objects.get()
+    assert (account.user, account.uid) == (
+        other_applicant,
+        PROVIDER_ACCOUNTS["mallory"]["voperson_id"],
+    )
+    # From now on the identity signs bob in.
+    sign_out(page, base)
+    sign_in_with_myaccessid(page, base, "mallory")
+    expect(page).to_have_url(base + "/applications/")
+    expect(page.get_by_role("button", name=str(other_applicant))).to_be_visible()
+
+
+def test_it_refuses_to_connect_an_identity_of_another_account(
+    live_server, page: Page, myaccessid, applicant, other_applicant
+):
+    SocialAccount.objects.create(
+        user=applicant, provider="myaccessid", uid=PROVIDER_ACCOUNTS["mallory"]["voperson_id"]
+    )
+    base = live_server.url
+    sign_in_with_password(page, base, "bob@example.org", "a-long-test-password")
+
+    connect_myaccessid(page, base, "mallory", "a-long-test-password")
+
+    expect(
+        page.get_by_text("The third-party account is already connected to a different account.")
+    ).to_be_visible()
+    assert list(SocialAccount.objects.values_list("user", flat=True)) == [applicant.pk]

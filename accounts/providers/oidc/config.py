@@ -28,6 +28,7 @@ class Preset(TypedDict):
     server_url: str
     scopes: list[str]
     uid_claim: str
+    uid_ignore_case: bool
     hint: str
     guest_registration_url: str
 
@@ -44,6 +45,9 @@ PRESETS: dict[str, Preset] = {
         "server_url": "https://proxy.myaccessid.org",
         "scopes": ["openid", "profile", "email", "aarc"],
         "uid_claim": "voperson_id",
+        # eduPersonUniqueId's syntax, compared ignoring case (the GÉANT page itself writes both
+        # @MyAccessID.org and @myaccessid.org): kept lower-cased, so both are one person.
+        "uid_ignore_case": True,
         "hint": "Through your university or institute (eduGAIN), or, for companies without one, "
         "the MyAccessID Guest IdP.",
         "guest_registration_url": "https://guestidp.myaccessid.org/registration",
@@ -97,6 +101,7 @@ def _app(read: Read, provider_id: str) -> dict[str, Any]:
             "server_url": value("SERVER_URL", preset.get("server_url", "")).rstrip("/"),
             "scope": scope_list,
             "uid_field": value("UID_CLAIM", preset.get("uid_claim", "sub")),
+            "uid_ignore_case": preset.get("uid_ignore_case", False),
             "email_authentication": _flag(read, prefix + "LINK_BY_EMAIL", True),
             "oauth_pkce_enabled": True,
             "hint": read(prefix + "HINT", preset.get("hint", "")).strip(),
