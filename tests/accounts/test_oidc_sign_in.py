@@ -272,3 +272,22 @@ def test_it_refuses_to_connect_an_identity_of_another_account(
         page.get_by_text("The third-party account is already connected to a different account.")
     ).to_be_visible()
     assert list(SocialAccount.objects.values_list("user", flat=True)) == [applicant.pk]
+
+
+def test_the_sign_in_buttons_and_the_warning_pass_axe(live_server, page: Page, myaccessid):
+    from tests.browser.test_accessibility import BLOCKING, run_axe
+
+    base = live_server.url
+    page.goto(base + "/accounts/login/")
+    on_login = run_axe(page, base)
+    sign_in_with_myaccessid(page, base, "nora")
+    expect(page.get_by_text(WARNING)).to_be_visible()
+    on_signup = run_axe(page, base)
+
+    blocking = [
+        f"{where}: {v['id']} [{v['impact']}] {v['help']}"
+        for where, found in (("sign-in", on_login), ("new account", on_signup))
+        for v in found
+        if v["impact"] in BLOCKING
+    ]
+    assert not blocking, blocking
