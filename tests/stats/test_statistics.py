@@ -201,3 +201,13 @@ def test_a_miss_costs_a_bounded_number_of_queries(client, known, django_assert_m
     # with a published capacity (only LUMI here).
     with django_assert_max_num_queries(8):
         assert client.get("/api/v1/statistics/").status_code == 200
+
+
+def test_the_page_from_the_cache_reads_no_database(client, known, django_assert_num_queries):
+    client.get("/statistics/")  # computes and stores the figures
+
+    with django_assert_num_queries(0):
+        response = client.get("/statistics/")
+
+    assert response.status_code == 200
+    assert "3.0 / 4" in response.content.decode()
