@@ -190,8 +190,10 @@ if DATABASE_URL:
         # psycopg 3's pool, managed by Django: one pool per process. It cannot be combined with
         # persistent connections (CONN_MAX_AGE must stay 0).
         _db["CONN_MAX_AGE"] = 0
-        from psycopg_pool import ConnectionPool
-
+        # A pooled connection is checked before it is handed out (Django passes the pool
+        # psycopg's check when health checks are on), so that one broken by a restart of
+        # PostgreSQL is replaced instead of failing a request.
+        _db["CONN_HEALTH_CHECKS"] = True
         _db.setdefault("OPTIONS", {})["pool"] = {
             "min_size": env_int("DATABASE_POOL_MIN_SIZE", 1),
             "max_size": env_int("DATABASE_POOL_MAX_SIZE", 10),
@@ -199,9 +201,6 @@ if DATABASE_URL:
             # 2 s (a sync gunicorn worker uses one connection at a time: it never waits for one
             # of its own).
             "timeout": env_float("DATABASE_POOL_TIMEOUT", 1.5),
-            # A pooled connection is checked before it is handed out, so that one broken by a
-            # restart of PostgreSQL is replaced instead of failing a request.
-            "check": ConnectionPool.check_connection,
             # The pool retries a failed connection with a doubling delay (1, 2, 4 … s) until this
             # many seconds have passed, then gives up; the next request starts over at once. The
             # default (300 s) left a process answering 503 for up to a minute and a half after

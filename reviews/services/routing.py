@@ -30,7 +30,7 @@ from portal.tasks import enqueue
 from reviews import routing
 from reviews import selectors as review_selectors
 from reviews import tasks as review_tasks
-from reviews.models import Assignment, RoutingRecord
+from reviews.models import Assignment, RoutingRecord, SiteRole
 from reviews.services.deadlines import review_due_by
 
 logger = logging.getLogger(__name__)
@@ -176,11 +176,30 @@ def _route_waiting(*, application_id: int, trigger: str, limit: int) -> list[Rou
         return _route_batch(applications, trigger=trigger)
 
 
+def _lock_reviewer_loads(factory_ids: set[int]) -> None:
+    """Hold, until the caller's transaction ends, the site roles of every reviewer at these
+    sites (and their roles at other sites: a load counts every open assignment). Another worker
+    routing at one of these sites waits here, then reads the loads this transaction wrote, so
+    that nobody is ever assigned beyond their `max_open_assignments`. The loads are read by a
+    later statement, which sees what was committed while it waited; rows are locked in id order,
+    so two workers never deadlock. (SQLite runs one writing transaction at a time anyway.)"""
+    reviewers = SiteRole.objects.filter(
+        factory_id__in=factory_ids, role__in=[SiteRole.Role.TECHNICAL, SiteRole.Role.SCIENTIFIC]
+    ).values("user_id")
+    list(
+        SiteRole.objects.select_for_update()
+        .filter(user_id__in=reviewers)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def _route_batch(applications: list[Application], *, trigger: str) -> list[RoutingRecord]:
     """Route locked, routable applications with bulk writes: a batch of submitted ones (see
     applications_route_waiting) or one (application_route). Those missing no reviewer are left
     as they are."""
     ids = [a.pk for a in applications]
+    _lock_reviewer_loads({a.submitted_system.factory_id for a in applications})
     existing: dict[int, list[tuple[int, str, str]]] = {pk: [] for pk in ids}
     for app_id, reviewer_id, kind, status in Assignment.objects.filter(
         application_id__in=ids

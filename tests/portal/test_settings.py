@@ -28,6 +28,7 @@ print(json.dumps({
     "ENGINE": db["ENGINE"],
     "POOL": db.get("OPTIONS", {}).get("pool"),
     "CONN_MAX_AGE": db.get("CONN_MAX_AGE"),
+    "CONN_HEALTH_CHECKS": db.get("CONN_HEALTH_CHECKS"),
     "CACHE": settings.CACHES["default"]["BACKEND"],
     "EAGER": settings.CELERY_TASK_ALWAYS_EAGER,
     "SECURE_SSL_REDIRECT": settings.SECURE_SSL_REDIRECT,
@@ -164,10 +165,10 @@ def test_it_switches_to_postgresql_with_a_pool_and_redis_from_urls():
         "min_size": 1,
         "max_size": 4,
         "timeout": 1.5,
-        "check": "psycopg_pool.pool.ConnectionPool.check_connection",
         "reconnect_timeout": 4.0,
     }
     assert values["CONN_MAX_AGE"] == 0  # the pool and persistent connections exclude each other
+    assert values["CONN_HEALTH_CHECKS"] is True  # the pool checks a connection before handing it
     assert values["CACHE"] == "portal.cache.RedisCache"  # django-redis, failing open on add
     assert values["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
     assert values["EAGER"] is False
