@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from factories.models import AIFactory
 
 CHUNK = 500  # keys per IN (...) query: under SQLite's variable limit
+# A job's record as compared: (allocation id, period start, period end, GPU-hours).
+Figures = tuple[int, date, date, Decimal]
 
 
 class PushedRecord(TypedDict):
@@ -115,17 +117,13 @@ def usage_import_sacct(
     cluster = cluster or handoff_settings_for(factory.pk).slurm_cluster or factory.slug
     result = ImportResult(read=read_sacct(lines), cluster=cluster)
     accounts = slurm_accounts(factory=factory)
-    wanted: dict[str, UsageRecord] = {}
+    wanted: dict[str, Figures] = {}
     for job in result.read.jobs.values():
         allocation_id = accounts.get(job.account)
         if allocation_id is None:
             result.unknown_accounts[job.account] += 1
             continue
-        key = f"{cluster}:{job.job_id}"
-        wanted[key] = UsageRecord(
-            factory=factory, allocation_id=allocation_id, source=UsageSource.SACCT, key=key,
-            period_start=job.start, period_end=job.end, gpu_hours=job.gpu_hours,
-        )  # fmt: skip
+        wanted[f"{cluster}:{job.job_id}"] = (allocation_id, job.start, job.end, job.gpu_hours)
     with transaction.atomic():
         new, changed = _compare(factory, wanted, result)
         UsageRecord.objects.bulk_create(new, batch_size=1000)
@@ -138,26 +136,29 @@ def usage_import_sacct(
 
 
 def _compare(
-    factory: AIFactory, wanted: dict[str, UsageRecord], result: ImportResult
+    factory: AIFactory, wanted: dict[str, Figures], result: ImportResult
 ) -> tuple[list[UsageRecord], list[UsageRecord]]:
+    """The records to create and to update; only those are built as model instances (most
+    jobs of a daily import were seen the day before)."""
     keys = list(wanted)
-    stored: dict[str, tuple[int, int, date, date, Decimal]] = {}
+    stored: dict[str, tuple[int, Figures]] = {}
     for start in range(0, len(keys), CHUNK):
         rows = UsageRecord.objects.filter(
             factory=factory, source=UsageSource.SACCT, key__in=keys[start : start + CHUNK]
         ).values_list("key", "pk", "allocation_id", "period_start", "period_end", "gpu_hours")
-        stored.update({row[0]: row[1:] for row in rows})
-    new, changed = [], []
-    for key, record in wanted.items():
-        if key not in stored:
-            new.append(record)
-            continue
-        pk, *figures = stored[key]
-        mine = [record.allocation_id, record.period_start, record.period_end, record.gpu_hours]
-        if figures == mine:
+        stored.update({key: (pk, tuple(figures)) for key, pk, *figures in rows})  # type: ignore[misc]
+    new: list[UsageRecord] = []
+    changed: list[UsageRecord] = []
+    for key, figures in wanted.items():
+        pk, before = stored.get(key, (None, None))
+        if before == figures:
             result.unchanged += 1
-        else:
-            record.pk = pk
-            changed.append(record)
+            continue
+        allocation_id, period_start, period_end, gpu_hours = figures
+        record = UsageRecord(
+            pk=pk, factory=factory, allocation_id=allocation_id, source=UsageSource.SACCT,
+            key=key, period_start=period_start, period_end=period_end, gpu_hours=gpu_hours,
+        )  # fmt: skip
+        (new if pk is None else changed).append(record)
     result.created, result.updated = len(new), len(changed)
     return new, changed

@@ -96,3 +96,17 @@ def test_a_file_that_is_not_sacct_output_is_refused_with_nothing_saved(tmp_path,
     with pytest.raises(CommandError, match="No AI Factory"):
         run(str(path), "--factory", "nowhere")
     assert not UsageRecord.objects.exists()
+
+
+def test_a_job_whose_figures_changed_is_updated_not_added(tmp_path, allocation, account, lumi):
+    run(sacct_file(tmp_path, "a.txt", job("1", account, 2, 3600)), "--factory", lumi.factory.slug)
+
+    # sacct corrected the job (a requeue, a fixed elapsed time): the record follows.
+    out, _ = run(
+        sacct_file(tmp_path, "b.txt", job("1", account, 2, 7200)), "--factory", lumi.factory.slug
+    )
+
+    assert "0 new, 1 updated, 0 unchanged" in out
+    assert UsageRecord.objects.get().gpu_hours == Decimal("4.0000")
+    allocation.refresh_from_db()
+    assert allocation.used_gpu_hours == Decimal("4.00")
