@@ -4,6 +4,7 @@ change requests and reports; the site's missing reports; the capacity page."""
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -144,7 +145,7 @@ def allocation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
 
 @login_required
 @require_GET
-def allocation_letter(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def allocation_letter(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     """The decision letter as a PDF: for the applicant and their organisation's representatives
     only (everybody else, staff and the site included, gets a 404)."""
     allocation = selectors.allocation_get_for_holder(user=request.user, application_pk=pk)
@@ -167,12 +168,13 @@ def allocation_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Choose a change and give its reason.")
         return redirect("allocations:detail", pk=pk)
-    move = {
+    moves: dict[str, Callable[..., Allocation]] = {
         "activate": services.allocation_activate,
         "suspend": services.allocation_suspend,
         "resume": services.allocation_resume,
         "close": services.allocation_close,
-    }[form.cleaned_data["move"]]
+    }
+    move = moves[form.cleaned_data["move"]]
     try:
         allocation = move(allocation, actor=request.user, reason=form.cleaned_data["reason"])
     except ValidationError as exc:
