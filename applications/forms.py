@@ -6,8 +6,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.db.models import Prefetch
+from django.utils import timezone
 
-from applications.models import AccessMode, Application, TeamMember
+from applications.intake import systems_taking_applications
+from applications.mode_rules import mode_rules
+from applications.models import TEAM_MAX_MEMBERS, AccessMode, Application, Cutoff, TeamMember
 from factories.models import System
 from organisations.models import Organisation
 from portal.forms import BootstrapMixin
@@ -32,20 +36,81 @@ class StepForm(BootstrapMixin, forms.ModelForm):
         return field
 
 
+class ApplicationStartForm(forms.Form):
+    """The mode and system an "Apply" link names (by slug), to start a draft with them."""
+
+    mode = forms.ModelChoiceField(
+        queryset=AccessMode.objects.filter(is_active=True), to_field_name="slug", required=False
+    )
+    system = forms.ModelChoiceField(
+        queryset=System.objects.select_related("factory"), to_field_name="slug", required=False
+    )
+
+    def prefill(self) -> dict[str, Any]:
+        """The draft's values: the valid ones only (call `is_valid()` first)."""
+        data = getattr(self, "cleaned_data", {})
+        values = {"access_mode": data.get("mode"), "system": data.get("system")}
+        return {name: value for name, value in values.items() if value is not None}
+
+
+class AccessModeChoiceField(forms.ModelChoiceField):
+    """Each mode with its rules beside it (applications.mode_rules)."""
+
+    def label_from_instance(self, mode: AccessMode) -> str:
+        rules = mode_rules(mode, cutoffs=list(mode.cutoffs.all()))
+        return f"{mode.short_name}: {rules.summary}. Open to {rules.who}."
+
+
 class OrganisationStepForm(StepForm):
+    """The organisation, and the modes it may apply under, each with its rules."""
+
+    access_mode = AccessModeChoiceField(
+        queryset=AccessMode.objects.none(), required=False, widget=forms.RadioSelect
+    )
+
     class Meta:
         model = Application
         fields = ["organisation", "access_mode"]
-        widgets = {"access_mode": forms.RadioSelect}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         organisation = self._choice_field("organisation")
-        organisation.queryset = Organisation.objects.filter(memberships__user=self.user).distinct()
+        organisations = Organisation.objects.filter(memberships__user=self.user).distinct()
+        organisation.queryset = organisations
         organisation.empty_label = "Choose an organisation"
+        # The modes open to the chosen organisation, or to any of the user's before one is.
+        chosen = self.instance.organisation
+        types = (
+            [chosen.org_type] if chosen else list(organisations.values_list("org_type", flat=True))
+        )
+        modes = [m for m in _active_modes() if set(types) & set(m.eligible_org_types) or not types]
         access_mode = self._choice_field("access_mode")
-        access_mode.queryset = AccessMode.objects.filter(is_active=True)
+        access_mode.queryset = AccessMode.objects.filter(pk__in=[m.pk for m in modes])
         access_mode.empty_label = None
+        self.modes = modes
+        self._style()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        organisation, mode = data.get("organisation"), data.get("access_mode")
+        if mode is None or organisation is None:
+            return data
+        if organisation.org_type not in mode.eligible_org_types:
+            allowed = ", ".join(mode.get_eligible_org_types_display()) or "nobody"
+            self.add_error(
+                "access_mode",
+                f"{mode.short_name} is open to {allowed}; {organisation.legal_name} is "
+                f"registered as {organisation.get_org_type_display()}.",
+            )
+        return data
+
+
+def _active_modes() -> list[AccessMode]:
+    """The active modes with their coming cut-offs (two queries)."""
+    upcoming = Cutoff.objects.filter(closes_at__gt=timezone.now()).order_by("closes_at")
+    return list(
+        AccessMode.objects.filter(is_active=True).prefetch_related(Prefetch("cutoffs", upcoming))
+    )
 
 
 class ProjectStepForm(StepForm):
@@ -62,14 +127,43 @@ class ProjectStepForm(StepForm):
         widgets = {"abstract": forms.Textarea(attrs={"rows": 6})}
 
 
+def system_label(system: System) -> str:
+    status = system.get_status_display() if system.status else "status not yet published"
+    return f"{system.name} ({system.factory.display_name}, {system.factory.city}) · {status}"
+
+
 class SystemChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, system: System) -> str:
-        status = system.get_status_display() if system.status else "status not yet published"
-        return f"{system.name} ({system.factory.display_name}, {system.factory.city}) · {status}"
+        return system_label(system)
+
+
+class SystemRadioSelect(forms.RadioSelect):
+    """The systems that can take the application, then the others greyed out (disabled) with
+    the reason they cannot (`unavailable`: (value, label) pairs), so the applicant sees why."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.unavailable: list[tuple[str, str]] = []
+
+    def optgroups(self, name: str, value: list[str], attrs: dict[str, Any] | None = None) -> Any:
+        groups = super().optgroups(name, value, attrs)
+        for index, (option_value, label) in enumerate(self.unavailable, start=len(groups)):
+            option_attrs = {**(attrs or {}), "disabled": True}
+            selected = option_value in value
+            option = self.create_option(
+                name, option_value, label, selected, index, attrs=option_attrs
+            )
+            groups.append((None, [option], index))
+        return groups
 
 
 class ResourcesStepForm(StepForm):
-    system = SystemChoiceField(queryset=System.objects.none(), required=False)
+    """The system step: only the systems that can take an application under the draft's mode
+    now (applications.intake) may be chosen; the others are shown disabled, with the reason."""
+
+    system = SystemChoiceField(
+        queryset=System.objects.none(), required=False, widget=SystemRadioSelect
+    )
 
     class Meta:
         model = Application
@@ -79,14 +173,34 @@ class ResourcesStepForm(StepForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         mode = self.instance.access_mode
-        systems = System.objects.select_related("factory").exclude(status=System.Status.RETIRED)
-        if mode is not None:
-            systems = systems.filter(access_modes=mode)
+        system = self._choice_field("system")
+        widget = system.widget
+        assert isinstance(widget, SystemRadioSelect)
+        systems = list(
+            System.objects.select_related("factory").exclude(status=System.Status.RETIRED)
+        )
+        if mode is None:
+            open_pks: list[int] = []
+            widget.unavailable = [
+                (str(s.pk), f"{system_label(s)}: choose an access mode first (step 1).")
+                for s in systems
+            ]
+        else:
             choices = [("", "Choose")] + [(m, f"{m} months") for m in mode.durations_months]
             self.fields["duration_months"].widget = forms.Select(choices=choices)
-        system = self._choice_field("system")
-        system.queryset = systems
-        system.empty_label = "Choose a system"
+            intakes = systems_taking_applications(
+                mode=mode, organisation=self.instance.organisation, systems=systems
+            )
+            open_pks = [i.system.pk for i in intakes if i.can_take]
+            widget.unavailable = [
+                (str(i.system.pk), f"{system_label(i.system)}: cannot take it now. {i.reason}")
+                for i in intakes
+                if not i.can_take
+            ]
+        system.queryset = System.objects.select_related("factory").filter(pk__in=open_pks)
+        system.empty_label = None
+        if not open_pks:
+            system.help_text = "No system can take an application under this mode now."
         self._style()
 
 
@@ -126,7 +240,15 @@ class TeamMemberForm(BootstrapMixin, forms.ModelForm):
         self._style()
 
 
-TeamMemberFormSet = forms.formset_factory(TeamMemberForm, extra=2, max_num=30, can_delete=True)
+# validate_max: more than TEAM_MAX_MEMBERS posted is an error, not silently cut (or accepted).
+TeamMemberFormSet = forms.formset_factory(
+    TeamMemberForm,
+    extra=2,
+    max_num=TEAM_MAX_MEMBERS,
+    validate_max=True,
+    absolute_max=TEAM_MAX_MEMBERS + 2,
+    can_delete=True,
+)
 
 STEPS: list[tuple[str, str, type[StepForm] | None]] = [
     ("organisation", "Organisation", OrganisationStepForm),

@@ -61,6 +61,18 @@ class AccessMode(TimeStampedModel):
     is_active = models.BooleanField(default=True)
     confidence_note = models.CharField(max_length=300, blank=True)
     sources = models.JSONField(default=list, blank=True)
+    # What the mode's public page explains, from the reference file: text, never enforced.
+    size_note = models.TextField(blank=True, help_text="Sizes no solid or medium source gives.")
+    cost = models.CharField(max_length=300, blank=True)
+    cutoff_time = models.CharField(max_length=40, blank=True, help_text="E.g. '10:00 CET/CEST'.")
+    decision_counted_from = models.CharField(
+        max_length=12, blank=True, help_text="application or cut-off"
+    )
+    decision_target_about_months = models.PositiveSmallIntegerField(null=True, blank=True)
+    eligibility = models.JSONField(default=dict, blank=True, help_text="Countries, conditions.")
+    form_contents = models.JSONField(default=dict, blank=True)
+    required_documents = models.JSONField(default=list, blank=True)
+    notes = models.TextField(blank=True)
 
     history = HistoricalRecords(m2m_fields=[systems])
 
@@ -290,6 +302,10 @@ class Application(TimeStampedModel):
         if self.system is None:
             raise ValueError(f"Application {self.pk} is not submitted: it has no system.")
         return self.system
+
+
+# The most members a team may list, in the form and over the API alike.
+TEAM_MAX_MEMBERS = 30
 
 
 class TeamMember(models.Model):

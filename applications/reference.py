@@ -38,6 +38,8 @@ MODE_FIELDS = (
     "name", "short_name", "family", "description", "eligible_org_types", "min_gpu_hours",
     "max_gpu_hours", "durations_months", "schedule", "decision_target_working_days",
     "review_steps", "technical_reviews", "scientific_reviews", "confidence_note", "sources",
+    "size_note", "cost", "cutoff_time", "decision_counted_from", "decision_target_about_months",
+    "eligibility", "form_contents", "required_documents", "notes",
 )  # fmt: skip
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.utils import timezone
 
+from applications.intake import system_intake
 from applications.models import AccessMode, Application, Cutoff
 from factories.models import System
 from organisations.models import Membership, OrganisationType
@@ -144,8 +145,12 @@ def submission_errors(
                 "access_mode",
                 f"{mode.short_name} has no open cut-off: the next one has not been published yet.",
             )
-        if system is not None and not mode.systems.filter(pk=system.pk).exists():
-            add("system", f"{system.name} does not offer {mode.short_name}.")
+        eligible = org is None or org.org_type in mode.eligible_org_types
+        if system is not None and mode.is_active and eligible:  # else said above already
+            # The one rule of which systems take applications now (applications.intake).
+            intake = system_intake(system=system, mode=mode, organisation=org)
+            if not intake.can_take:
+                add("system", intake.reason)
         hours = application.gpu_hours
         if hours is not None:
             if hours <= 0:
@@ -170,8 +175,6 @@ def submission_errors(
                 f"{mode.short_name} allows durations of {allowed} months; you chose {months}.",
             )
 
-    if system is not None and system.status == System.Status.RETIRED:
-        add("system", f"{system.name} is retired: choose another system.")
     if application.start_date is not None:
         if application.start_date < today:
             add("start_date", "The start date is in the past.")

@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.db import transaction
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import AIFactory, ReferenceValue, Source, System
+from .models import AIFactory, Antenna, AntennaLink, ReferenceValue, Source, System
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -140,11 +140,39 @@ class SystemAdmin(SimpleHistoryAdmin):
 
 @admin.register(Source)
 class SourceAdmin(SimpleHistoryAdmin):
-    list_display = ["url", "confidence", "factory", "system", "note"]
+    list_display = ["url", "confidence", "factory", "system", "antenna", "note"]
     list_filter = ["confidence"]
-    list_select_related = ["factory", "system"]
+    list_select_related = ["factory", "system", "antenna"]
     search_fields = ["url", "note"]
-    autocomplete_fields = ["factory", "system"]
+    autocomplete_fields = ["factory", "system", "antenna"]
+
+
+class AntennaSourceInline(FactorySourceInline):
+    fk_name = "antenna"
+
+
+class AntennaLinkInline(admin.TabularInline):
+    """The factories an antenna links to; only solid and medium links are shown as links."""
+
+    model = AntennaLink
+    fields = ["factory", "confidence", "basis"]
+    autocomplete_fields = ["factory"]
+    extra = 0
+
+
+@admin.register(Antenna)
+class AntennaAdmin(SimpleHistoryAdmin):
+    list_display = ["display_name", "country", "membership", "host_entity"]
+    list_filter = ["membership", "country", "links__confidence"]
+    search_fields = ["name", "host_entity", "partners", "links__factory__name"]
+    inlines = [AntennaLinkInline, AntennaSourceInline]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "country", "membership", "selected_on"]}),
+        ("Who", {"fields": ["host_entity", "partners", "budget", "notes"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).distinct()  # filtering on links joins them
 
 
 @admin.register(ReferenceValue)

@@ -7,7 +7,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django_countries import countries
 
-from .models import AIFactory, System
+from .models import AIFactory, Antenna, AntennaLink, System
 
 
 class WholeNumberFilter(django_filters.NumberFilter):
@@ -42,11 +42,25 @@ class FactoryFilter(django_filters.FilterSet):
         max_length=100,
         distinct=True,
     )
+    antenna = django_filters.ModelChoiceFilter(
+        queryset=Antenna.objects.all(),
+        to_field_name="slug",
+        method="linked_to_antenna",
+        label="Antenna (slug)",
+        empty_label="Any antenna",
+    )
     q = django_filters.CharFilter(method="search", label="Search", max_length=100)
 
     class Meta:
         model = AIFactory
-        fields = ["country", "wave", "kind", "status", "accelerator", "q"]
+        fields = ["country", "wave", "antenna", "kind", "status", "accelerator", "q"]
+
+    def linked_to_antenna(
+        self, queryset: QuerySet[AIFactory], name: str, value: Antenna
+    ) -> QuerySet[AIFactory]:
+        """The factories the antenna links to by a solid or medium link (a weak one is no link)."""
+        linked = AntennaLink.objects.filter(antenna=value, confidence__in=AntennaLink.SHOWN)
+        return queryset.filter(pk__in=linked.values("factory_id"))
 
     def search(self, queryset: QuerySet[AIFactory], name: str, value: str) -> QuerySet[AIFactory]:
         return queryset.filter(
@@ -70,3 +84,22 @@ class SystemFilter(django_filters.FilterSet):
     class Meta:
         model = System
         fields = ["factory", "country", "kind", "status", "origin", "accelerator"]
+
+
+class AntennaFilter(django_filters.FilterSet):
+    country = django_filters.ChoiceFilter(
+        choices=lambda: list(countries), label="Country", empty_label="Any country"
+    )
+    factory = django_filters.CharFilter(
+        method="linked_to_factory", label="Linked factory (slug)", max_length=60
+    )
+
+    class Meta:
+        model = Antenna
+        fields = ["country", "factory"]
+
+    def linked_to_factory(
+        self, queryset: QuerySet[Antenna], name: str, value: str
+    ) -> QuerySet[Antenna]:
+        linked = AntennaLink.objects.filter(factory__slug=value, confidence__in=AntennaLink.SHOWN)
+        return queryset.filter(pk__in=linked.values("antenna_id"))

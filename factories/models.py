@@ -204,6 +204,9 @@ class Source(TimeStampedModel):
     system = models.ForeignKey(
         System, on_delete=models.CASCADE, null=True, blank=True, related_name="sources"
     )
+    antenna = models.ForeignKey(
+        "Antenna", on_delete=models.CASCADE, null=True, blank=True, related_name="sources"
+    )
     url = models.URLField("URL", max_length=600)
     confidence = models.CharField(
         max_length=8, choices=Confidence.choices, default=Confidence.UNRATED
@@ -216,18 +219,95 @@ class Source(TimeStampedModel):
         ordering = ["pk"]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(factory__isnull=False) & Q(system__isnull=True))
-                | (Q(factory__isnull=True) & Q(system__isnull=False)),
-                name="source_belongs_to_factory_xor_system",
+                condition=(
+                    Q(factory__isnull=False) & Q(system__isnull=True) & Q(antenna__isnull=True)
+                )
+                | (Q(factory__isnull=True) & Q(system__isnull=False) & Q(antenna__isnull=True))
+                | (Q(factory__isnull=True) & Q(system__isnull=True) & Q(antenna__isnull=False)),
+                name="source_belongs_to_one_owner",
             ),
             models.UniqueConstraint(
                 fields=["factory", "url"], name="source_unique_url_per_factory"
             ),
             models.UniqueConstraint(fields=["system", "url"], name="source_unique_url_per_system"),
+            models.UniqueConstraint(
+                fields=["antenna", "url"], name="source_unique_url_per_antenna"
+            ),
         ]
 
     def __str__(self) -> str:
         return self.url
+
+
+class Antenna(TimeStampedModel):
+    """An AI Factory Antenna: a country's national AI support services with remote access to the
+    AI-optimised systems of one or more established AI Factories (many-to-many, `AntennaLink`)."""
+
+    class Membership(models.TextChoices):
+        MEMBER_STATE = "member_state", "EU Member State"
+        PARTNER_COUNTRY = "partner_country", "Partner country"
+
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=200, blank=True, help_text="Empty while not published.")
+    country = CountryField()
+    membership = models.CharField(max_length=16, choices=Membership.choices, blank=True)
+    host_entity = models.CharField(
+        max_length=500, blank=True, help_text="Empty while it has not been published."
+    )
+    partners = models.TextField(blank=True, help_text="Partner organisations, one per line.")
+    selected_on = models.DateField(null=True, blank=True)
+    budget = models.CharField(max_length=300, blank=True)
+    notes = models.TextField(blank=True)
+    factories: models.ManyToManyField[AIFactory, AntennaLink] = models.ManyToManyField(
+        AIFactory, through="AntennaLink", related_name="antennas", blank=True
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["country", "name"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name, or the country's antenna while no name has been published."""
+        return self.name or f"AI Factory Antenna {self.country.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("factories:antenna-detail", kwargs={"slug": self.slug})
+
+    @property
+    def partner_list(self) -> list[str]:
+        return [line.strip() for line in self.partners.splitlines() if line.strip()]
+
+
+class AntennaLink(TimeStampedModel):
+    """An antenna's link to a factory whose systems it gives access to, with how sure that link
+    is. Only solid and medium links are shown as links (`SHOWN`); a weak one is kept as data,
+    for an admin to confirm."""
+
+    antenna = models.ForeignKey(Antenna, on_delete=models.CASCADE, related_name="links")
+    factory = models.ForeignKey(AIFactory, on_delete=models.CASCADE, related_name="antenna_links")
+    confidence = models.CharField(
+        max_length=8, choices=Source.Confidence.choices, default=Source.Confidence.UNRATED
+    )
+    basis = models.CharField(max_length=500, blank=True, help_text="What the link rests on.")
+
+    # The confidences of a link shown as a link (on pages, in the API, in filters).
+    SHOWN = (Source.Confidence.SOLID, Source.Confidence.MEDIUM)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["antenna", "factory"]
+        constraints = [
+            models.UniqueConstraint(fields=["antenna", "factory"], name="antenna_link_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.antenna} → {self.factory} ({self.confidence})"
 
 
 class ReferenceValue(models.Model):

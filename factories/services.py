@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from .models import AIFactory, Source, System
+from .models import AIFactory, Antenna, AntennaLink, Source, System
 from .reference import (
     LOAD_REASON,
     ReferenceDataError,
@@ -58,6 +58,17 @@ SYSTEM_FIELDS = [
     "allocatable_gpu_hours_per_year",
     "notes",
 ]
+ANTENNA_FIELDS = [
+    "name",
+    "country",
+    "membership",
+    "host_entity",
+    "partners",
+    "selected_on",
+    "budget",
+    "notes",
+]
+LINK_FIELDS = ["confidence", "basis"]
 CHANGE_REASON = LOAD_REASON
 
 
@@ -80,9 +91,10 @@ def catalogue_read(path: Path) -> dict[str, Any]:
 
 
 def catalogue_entries(*, data: dict[str, Any]) -> list[Entry]:
-    """The factories, systems and sources of a catalogue file as reference entries, parents
-    first (see factories.reference). Reads and writes nothing; raises CatalogueDataError naming
-    the entry and the field of the first malformed value it meets."""
+    """The factories, systems, antennas (with their links to factories) and sources of a
+    catalogue file as reference entries, parents first (see factories.reference). Reads and
+    writes nothing; raises CatalogueDataError naming the entry and the field of the first
+    malformed value it meets."""
     entries: list[Entry] = []
     for i, raw in enumerate(_items(data, "factories", "factories")):
         where = f"factories[{i}] ({raw.get('slug', '?')})"
@@ -95,6 +107,40 @@ def catalogue_entries(*, data: dict[str, Any]) -> list[Entry]:
             system = _entry("system", sraw, swhere, System, SYSTEM_FIELDS, check=_check_capacity)
             system.values["factory"] = factory
             entries += [system, *_sources(swhere, sraw, owner=system)]
+    factories = {e.key: e for e in entries if e.entity == "factory"}
+    return entries + _antenna_entries(data, factories)
+
+
+def _antenna_entries(data: dict[str, Any], factories: dict[str, Entry]) -> list[Entry]:
+    """The antennas (`antennas`, optional), each with its sources and its links to factories
+    of the same file (a link to a factory the file lacks is refused)."""
+    entries: list[Entry] = []
+    for i, raw in enumerate(_items(data, "antennas", "antennas")):
+        where = f"antennas[{i}] ({raw.get('slug', '?')})"
+        if isinstance(raw.get("partners"), list):
+            raw = {**raw, "partners": "\n".join(raw["partners"])}
+        antenna = _entry("antenna", raw, where, Antenna, ANTENNA_FIELDS)
+        entries += [antenna, *_sources(where, raw, owner=antenna)]
+        for j, lraw in enumerate(_items(raw, "links", where)):
+            lwhere = f"{where}.links[{j}]"
+            slug = _required(lraw, "factory", lwhere)
+            if slug not in factories:
+                raise CatalogueDataError(f"{lwhere}: no factory '{slug}' in the catalogue.")
+            values = {
+                "confidence": lraw.get("confidence") or Source.Confidence.UNRATED,
+                "basis": lraw.get("basis") or "",
+            }
+            entries.append(
+                Entry(
+                    entity="antenna_link",
+                    key=f"{antenna.key}:{slug}",
+                    where=lwhere,
+                    model=AntennaLink,
+                    lookup={"antenna": antenna, "factory": factories[slug]},
+                    values=values,
+                    tracked=LINK_FIELDS,
+                )
+            )
     return entries
 
 

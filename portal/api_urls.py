@@ -18,6 +18,8 @@ urlpatterns = [
     path("factories/<slug:slug>/", catalogue.FactoryDetailApi.as_view(), name="factory-detail"),
     path("systems/", catalogue.SystemListApi.as_view(), name="system-list"),
     path("systems/<slug:slug>/", catalogue.SystemDetailApi.as_view(), name="system-detail"),
+    path("antennas/", catalogue.AntennaListApi.as_view(), name="antenna-list"),
+    path("antennas/<slug:slug>/", catalogue.AntennaDetailApi.as_view(), name="antenna-detail"),
     path("access-modes/", applications_apis.AccessModeListApi.as_view(), name="access-mode-list"),
     path(
         "organisations/",
@@ -66,6 +68,7 @@ urlpatterns = [
         name="application-decision",
     ),
     path("allocations/", allocations_apis.AllocationListApi.as_view(), name="allocation-list"),
+    path("statistics/", statistics_apis.StatisticsApi.as_view(), name="statistics"),
     path(
         "applications/<int:pk>/allocation/",
         allocations_apis.AllocationDetailApi.as_view(),
@@ -81,7 +84,6 @@ urlpatterns = [
         allocations_apis.ChangeRequestDecideApi.as_view(),
         name="change-request-decide",
     ),
-    path("statistics/", statistics_apis.StatisticsApi.as_view(), name="statistics"),
     # The site API: a factory's systems, with its site key (handoffs.site_auth).
     path("site/handoffs/", handoffs_apis.SiteHandOffListApi.as_view(), name="site-handoff-list"),
     path(

@@ -98,19 +98,20 @@ def _catalogue_rows(django_db_setup, django_db_blocker):
     """The seed catalogue's rows as the real loader writes them: loaded once, then rolled back."""
     from django.db import transaction
 
-    from factories.models import AIFactory, Source, System
+    from factories.models import AIFactory, Antenna, AntennaLink, Source, System
     from factories.services import DEFAULT_CATALOGUE_PATH, catalogue_load, catalogue_read
 
+    models = (AIFactory, System, Antenna, AntennaLink, Source)  # parents first
     with django_db_blocker.unblock(), transaction.atomic():
         catalogue_load(data=catalogue_read(DEFAULT_CATALOGUE_PATH))
-        rows = [(m, list(m.objects.order_by("pk").values())) for m in (AIFactory, System, Source)]
+        rows = [(m, list(m.objects.order_by("pk").values())) for m in models]
         transaction.set_rollback(True)
     return rows
 
 
 @pytest.fixture
 def catalogue(db, _catalogue_rows):
-    """The real seed catalogue: seven factories, thirteen systems, their sources.
+    """The real seed catalogue: 19 factories, 29 systems, 13 antennas and their links, sources.
 
     Restored with bulk inserts (no signals) instead of running the loader in every test, with
     the first history records of factories and systems (sources get none, to stay fast). Tests

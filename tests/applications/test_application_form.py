@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from applications.models import Application, ApplicationEvent
 from factories.models import System
+from organisations import services as organisations_services
 from tests.model_factories import SystemFactory
 
 pytestmark = pytest.mark.django_db
@@ -163,7 +164,9 @@ def test_it_keeps_entered_data_when_going_back(
     resources = client.get(step_url(application, "resources")).content.decode()
     assert 'value="1500"' in resources
     assert re.search(r'<option value="3" selected>3 months</option>', resources)
-    assert re.search(rf'<option value="{lumi.pk}" selected>LUMI', resources)
+    assert re.search(
+        rf'<input type="radio" name="system" value="{lumi.pk}"[^>]* checked', resources
+    )
 
 
 def test_it_lists_the_problems_on_the_review_step(client, alice, new_application, alice_org):
@@ -212,8 +215,17 @@ def options(html: str, name: str) -> dict[str, str]:
     return dict(re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select))
 
 
-def test_it_offers_only_systems_of_the_chosen_mode_that_are_not_retired(
-    client, alice, new_application, modes, alice_org
+def radios(html: str, name: str) -> dict[str, tuple[str, bool]]:
+    """The radio buttons named `name`: value → (label, disabled)."""
+    found = re.findall(
+        rf'<input type="radio" name="{name}" value="([^"]*)"([^>]*)>\s*<label[^>]*>([^<]*)</label>',
+        html,
+    )
+    return {value: (unescape(label), "disabled" in attrs) for value, attrs, label in found}
+
+
+def test_it_offers_only_the_systems_that_can_take_it_and_greys_out_the_others(
+    client, alice, new_application, modes, alice_org, lumi
 ):
     fast_lane = modes["fast-lane"]
     fast_lane.systems.add(SystemFactory(name="Old Iron", status=System.Status.RETIRED))
@@ -224,17 +236,108 @@ def test_it_offers_only_systems_of_the_chosen_mode_that_are_not_retired(
 
     html = client.get(step_url(new_application, "resources")).content.decode()
 
-    systems = options(html, "system")
-    offered = {str(s.pk): s.name for s in fast_lane.systems.exclude(status=System.Status.RETIRED)}
-    assert set(systems) == {"", *offered}
+    systems = radios(html, "system")
+    enabled = [label for label, disabled in systems.values() if not disabled]
+    assert enabled == ["LUMI (LUMI AIF, Kajaani) · Operational"]
+    marenostrum = systems[str(System.objects.get(slug="marenostrum-5").pk)]
+    assert marenostrum == (
+        "MareNostrum 5 (BSC AIF, Barcelona) · Operational: cannot take it now. BSC AIF has no "
+        "active technical reviewer yet, so it cannot review applications.",
+        True,
+    )
+    lumi_ai = systems[str(System.objects.get(slug="lumi-ai").pk)]
+    assert lumi_ai[1] and "LUMI-AI is planned, not operational yet (announced: 2027)." in lumi_ai[0]
     assert "Old Iron" not in html
-    assert not any("LUMI-Q" in label for label in systems.values())  # Playground only
+    assert len(systems) == System.objects.exclude(status=System.Status.RETIRED).count()
     assert options(html, "duration_months") == {
         "": "Choose",
         "1": "1 months",
         "2": "2 months",
         "3": "3 months",
     }
+
+
+def test_it_refuses_a_greyed_out_system_posted_anyway(
+    client, alice, new_application, modes, alice_org
+):
+    client.post(
+        step_url(new_application, "organisation"),
+        {"organisation": alice_org.pk, "access_mode": modes["fast-lane"].pk, "go": "next"},
+    )
+    marenostrum = System.objects.get(slug="marenostrum-5")
+
+    response = client.post(
+        step_url(new_application, "resources"), {"system": marenostrum.pk, "go": "stay"}
+    )
+
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    new_application.refresh_from_db()
+    assert new_application.system is None
+
+
+def test_it_asks_for_a_mode_before_offering_systems(client, alice, new_application, lumi):
+    html = client.get(step_url(new_application, "resources")).content.decode()
+
+    systems = radios(html, "system")
+    assert systems and all(disabled for _, disabled in systems.values())
+    assert all(
+        label.endswith("choose an access mode first (step 1).") for label, _ in systems.values()
+    )
+
+
+def test_it_offers_in_step_1_only_the_modes_the_organisation_may_apply_under(
+    client, alice, new_application, modes
+):
+    ministry = organisations_services.organisation_create(
+        user=alice, legal_name="Ministry of AI", country="FI", org_type="public_sector"
+    )
+    Application.objects.filter(pk=new_application.pk).update(organisation=ministry)
+
+    html = client.get(step_url(new_application, "organisation")).content.decode()
+
+    labels = [label for label, _ in radios(html, "access_mode").values()]
+    assert len(labels) == 1 and labels[0].startswith("AI for Science: GPU-hours: no published")
+    assert "6 months" in labels[0] and "decision about 1 month after the cut-off" in labels[0]
+    assert 'href="/access-modes/ai-for-science/"' in html
+
+
+def test_it_shows_each_modes_rules_beside_the_choice(client, alice, new_application, modes):
+    html = client.get(step_url(new_application, "organisation")).content.decode()
+
+    labels = {label.split(":", 1)[0]: label for label, _ in radios(html, "access_mode").values()}
+    assert set(labels) == {"Playground", "Fast Lane", "Large Scale", "AI for Science"}  # a startup
+    assert labels["Fast Lane"] == (
+        "Fast Lane: up to 50,000 GPU-hours · 1, 2 or 3 months · open all year, first come first "
+        "served · decision within 4 working days of submission. Open to Startup, SME, Large "
+        "industry."
+    )
+    assert "at least 50,001 GPU-hours · 3, 6 or 12 months · next cut-off" in labels["Large Scale"]
+
+
+def test_it_refuses_a_mode_the_organisation_may_not_apply_under(
+    client, alice, new_application, modes, alice_org
+):
+    response = client.post(
+        step_url(new_application, "organisation"),
+        {"organisation": alice_org.pk, "access_mode": modes["ai-for-science"].pk, "go": "next"},
+    )
+
+    assert response.status_code == 302  # a startup may apply under AI for Science (in projects)
+    ministry = organisations_services.organisation_create(
+        user=alice, legal_name="Ministry of AI", country="FI", org_type="public_sector"
+    )
+    response = client.post(
+        step_url(new_application, "organisation"),
+        {"organisation": ministry.pk, "access_mode": modes["fast-lane"].pk, "go": "next"},
+    )
+
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode() or "Fast Lane is open to" in (
+        response.content.decode()
+    )
+    new_application.refresh_from_db()
+    assert new_application.organisation_id == alice_org.pk
 
 
 def test_it_removes_a_team_member_marked_for_deletion(client, alice, new_application):

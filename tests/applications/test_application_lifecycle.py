@@ -83,14 +83,14 @@ def test_it_refuses_edits_after_submission(alice, submitted, media):
     assert not submitted.events.filter(kind=Kind.EDITED).exists()
 
 
-def test_it_answers_400_to_an_api_patch_after_submission(client, alice, submitted):
+def test_it_answers_409_to_an_api_patch_after_submission(client, alice, submitted):
     client.force_login(alice)
 
     response = client.patch(
         api(submitted.pk), {"title": "Changed"}, content_type="application/json"
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert response.json()["errors"] == {
         "non_field_errors": ["This application is submitted: only drafts can be edited."]
     }
@@ -240,13 +240,13 @@ def test_it_withdraws_through_the_api_once(client, alice, submitted):
     assert submitted.events.filter(kind=Kind.WITHDRAWN).count() == 1
 
 
-def test_it_answers_400_to_submitting_a_withdrawn_application_in_the_api(client, alice, submitted):
+def test_it_answers_409_to_submitting_a_withdrawn_application_in_the_api(client, alice, submitted):
     services.application_withdraw(application=submitted, actor=alice)
     client.force_login(alice)
 
     response = client.post(api(submitted.pk, "submit"))
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert response.json()["errors"] == {
         "non_field_errors": ["This application is withdrawn and cannot be submitted."]
     }
@@ -314,15 +314,18 @@ def test_it_expects_a_continuous_modes_decision_in_working_days_from_submission(
     ],
 )
 def test_it_expects_the_decision_in_working_days_of_the_factorys_country(
-    monkeypatch, alice, draft, system, submitted_on, decision
+    request, monkeypatch, alice, draft, system, submitted_on, decision
 ):
+    if system == "leonardo":  # staffed and with a capacity, so that it takes applications
+        request.getfixturevalue("site_y")
+        System.objects.filter(slug=system).update(allocatable_gpu_hours_per_year=1_000_000)
+    freeze(monkeypatch, timezone.make_aware(datetime.combine(submitted_on, time(12, 0))))
     services.application_update(
         application=draft,
         actor=alice,
         system=System.objects.get(slug=system),
         start_date=submitted_on + timedelta(days=14),
     )
-    freeze(monkeypatch, timezone.make_aware(datetime.combine(submitted_on, time(12, 0))))
 
     services.application_submit(application=draft, actor=alice)
 

@@ -231,20 +231,25 @@ def test_it_refuses_a_planned_system_before_the_end_of_its_announced_year(
         "start_date": [
             f"Future AI is not expected to be operational by {start_date:%-d %B %Y} "
             f"(announced: {today.year + 1}). Choose a later start date or another system."
-        ]
+        ],
+        "system": [f"Future AI is planned, not operational yet (announced: {today.year + 1})."],
     }
     assert_still_draft(application)
 
 
-def test_it_accepts_a_planned_system_after_its_announced_year(
-    alice, complete_values, future_system
+def test_it_refuses_a_planned_system_even_after_its_announced_year(
+    alice, complete_values, future_system, settings
 ):
+    # Only an operational system takes applications now (applications.intake).
+    settings.APPLICATION_START_HORIZON_DAYS = 800
     start_date = date(timezone.localdate().year + 2, 1, 1)
     application = draft_with(alice, complete_values, system=future_system, start_date=start_date)
 
-    applications_services.application_submit(application=application, actor=alice)
+    errors = refusal(application, alice)
 
-    assert Application.objects.get(pk=application.pk).status == Application.Status.SUBMITTED
+    year = timezone.localdate().year + 1
+    assert errors == {"system": [f"Future AI is planned, not operational yet (announced: {year})."]}
+    assert_still_draft(application)
 
 
 def test_it_refuses_a_system_without_an_announced_date(alice, modes, complete_values):
@@ -258,7 +263,8 @@ def test_it_refuses_a_system_without_an_announced_date(alice, modes, complete_va
         "start_date": [
             "Someday AI has not announced when it will be operational: choose an operational "
             "system."
-        ]
+        ],
+        "system": ["Someday AI has not published that it is operational."],
     }
     assert_still_draft(application)
 
@@ -324,18 +330,24 @@ def test_it_reads_a_month_precision_date_as_the_end_of_that_month(
     start = date(today.year + 1, 3, 31) + timedelta(days=offset_days)
     application = draft_with(alice, complete_values, system=system, start_date=start)
 
+    # Refused either way (only an operational system takes applications now); the start date
+    # is named only when it falls in the announced month.
+    not_operational = [
+        f"Spring AI is being installed, not operational yet (announced: March {today.year + 1})."
+    ]
+    errors = refusal(application, alice)
     if refused:
-        assert refusal(application, alice) == {
+        assert errors == {
             "start_date": [
                 f"Spring AI is not expected to be operational by {start:%-d %B %Y} "
                 f"(announced: March {today.year + 1}). Choose a later start date or another "
                 "system."
-            ]
+            ],
+            "system": not_operational,
         }
-        assert_still_draft(application)
     else:
-        applications_services.application_submit(application=application, actor=alice)
-        assert Application.objects.get(pk=application.pk).status == "submitted"
+        assert errors == {"system": not_operational}
+    assert_still_draft(application)
 
 
 # --- Compliance ---------------------------------------------------------------------------------
@@ -417,7 +429,7 @@ def test_it_refuses_an_attachment_over_a_lowered_limit(alice, draft, media, sett
 # --- The same rules through the API -------------------------------------------------------------
 
 
-def test_it_answers_400_naming_each_broken_rule_in_the_api(client, alice, complete_values):
+def test_it_answers_409_naming_each_broken_rule_in_the_api(client, alice, complete_values):
     application = draft_with(
         alice,
         complete_values,
@@ -428,9 +440,9 @@ def test_it_answers_400_naming_each_broken_rule_in_the_api(client, alice, comple
 
     response = submit_api(client, alice, application)
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     body = response.json()
-    assert body["code"] == "invalid"
+    assert body["code"] == "conflict"
     assert body["errors"] == {
         "gpu_hours": ["Fast Lane allows at most 50,000 GPU-hours; you asked for 50,001."],
         "duration_months": ["Fast Lane allows durations of 1, 2, 3 months; you chose 6."],
@@ -439,7 +451,7 @@ def test_it_answers_400_naming_each_broken_rule_in_the_api(client, alice, comple
     assert_still_draft(application)
 
 
-def test_it_answers_400_for_an_ineligible_organisation_in_the_api(
+def test_it_answers_409_for_an_ineligible_organisation_in_the_api(
     client, alice, modes, complete_values
 ):
     agency = organisations_services.organisation_create(
@@ -449,7 +461,7 @@ def test_it_answers_400_for_an_ineligible_organisation_in_the_api(
 
     response = submit_api(client, alice, application)
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert response.json()["errors"]["organisation"] == [
         "Fast Lane is open to Startup, SME, Large industry; Test Agency is registered as "
         "Public sector."
@@ -457,27 +469,27 @@ def test_it_answers_400_for_an_ineligible_organisation_in_the_api(
     assert_still_draft(application)
 
 
-def test_it_answers_400_for_an_unverified_email_in_the_api(client, alice, draft):
+def test_it_answers_409_for_an_unverified_email_in_the_api(client, alice, draft):
     EmailAddress.objects.filter(user=alice).update(verified=False)
 
     response = submit_api(client, alice, draft)
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert response.json()["errors"] == {
         "applicant": ["Verify your email address before submitting."]
     }
     assert_still_draft(draft)
 
 
-def test_it_answers_400_for_missing_fields_in_the_api(client, alice):
+def test_it_answers_409_for_missing_fields_in_the_api(client, alice):
     client.force_login(alice)
-    created = client.post("/api/v1/applications/", {}, content_type="application/json")
+    created = client.post("/api/v1/applications/", {"title": ""}, content_type="application/json")
     assert created.status_code == 201
     application = Application.objects.get(pk=created.json()["id"])
 
     response = submit_api(client, alice, application)
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     errors = response.json()["errors"]
     assert set(errors) == {*REQUIRED_FOR_SUBMISSION, "personal_data"}
     assert errors["title"] == ["Give the project a title."]

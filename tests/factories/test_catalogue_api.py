@@ -15,7 +15,10 @@ pytestmark = pytest.mark.django_db
 
 FACTORIES = "/api/v1/factories/"
 SYSTEMS = "/api/v1/systems/"
-SEVEN = ["bsc-aif", "hammerhai", "it4lia", "l-aif", "lumi-aif", "mimer", "pharos"]
+SEVEN = ["bsc-aif", "hammerhai", "it4lia", "l-aif", "lumi-aif", "mimer", "pharos"]  # wave 1
+WAVE_2 = ["ai-at", "ai2f", "brain-plus-plus", "jaif", "piast-ai", "slaif"]
+WAVE_3 = ["1healthai", "czai", "gaia-aif", "litai", "nlaif", "ro-aif"]
+NINETEEN = sorted(SEVEN + WAVE_2 + WAVE_3)
 
 
 def _slugs(response) -> list[str]:
@@ -35,14 +38,14 @@ def _assert_error(response, status: int, code: str) -> dict:
 # --- Factories ------------------------------------------------------------------------------------
 
 
-def test_it_lists_the_seven_factories_with_their_systems(client, catalogue):
+def test_it_lists_the_nineteen_factories_with_their_systems(client, catalogue):
     response = client.get(FACTORIES)
 
     assert response.status_code == 200
     body = response.json()
-    assert body["count"] == 7
+    assert body["count"] == 19
     assert body["next"] is None
-    assert _slugs(response) == SEVEN
+    assert _slugs(response) == NINETEEN
     lumi = next(f for f in body["results"] if f["slug"] == "lumi-aif")
     assert lumi["name"] == "LUMI AI Factory"
     assert lumi["short_name"] == "LUMI AIF"
@@ -93,13 +96,15 @@ def test_it_shows_one_factory_with_its_sources(client, catalogue):
     ("query", "expected"),
     [
         ("country=FI", ["lumi-aif"]),
-        ("country=ES", ["bsc-aif"]),
+        ("country=ES", ["1healthai", "bsc-aif"]),
         ("wave=1", SEVEN),
-        ("wave=2", []),
-        ("kind=experimental_platform", ["bsc-aif", "lumi-aif"]),
-        ("kind=supercomputer", SEVEN),
-        ("status=procurement", ["it4lia", "mimer"]),
-        ("status=planned", ["bsc-aif", "l-aif", "lumi-aif"]),
+        ("wave=2", WAVE_2),
+        ("wave=3", WAVE_3),
+        ("wave=4", []),
+        ("kind=experimental_platform", ["1healthai", "bsc-aif", "jaif", "lumi-aif"]),
+        ("kind=supercomputer", sorted(set(NINETEEN) - {"piast-ai"})),  # PIAST: no system named
+        ("status=procurement", ["it4lia", "mimer", "nlaif"]),
+        ("status=planned", ["bsc-aif", "czai", "l-aif", "lumi-aif", "slaif"]),
         ("accelerator=NVL4", ["bsc-aif", "it4lia"]),
         ("q=kajaani", ["lumi-aif"]),
         ("q=CSC", ["lumi-aif"]),
@@ -122,7 +127,7 @@ def test_it_lists_the_systems_with_their_factory(client, catalogue):
 
     assert response.status_code == 200
     body = response.json()
-    assert body["count"] == 13
+    assert body["count"] == 29
     lumi_iq = next(s for s in body["results"] if s["slug"] == "lumi-iq")
     assert lumi_iq["kind"] == "experimental_platform"
     assert lumi_iq["factory"] == {
@@ -157,8 +162,14 @@ def test_it_shows_one_system_with_its_sources(client, catalogue):
         ("factory=lumi-aif", ["lumi", "lumi-ai", "lumi-iq"]),
         ("factory=atlantis", []),
         ("country=LU", ["meluxina", "meluxina-ai"]),
-        ("kind=experimental_platform", ["bsc-aif-experimental", "lumi-iq"]),
-        ("status=operational", ["leonardo", "lumi", "marenostrum-5", "meluxina"]),
+        (
+            "kind=experimental_platform",
+            ["1healthai-experimental", "bsc-aif-experimental", "jarvis", "lumi-iq"],
+        ),
+        (
+            "status=operational",
+            ["jean-zay", "jupiter", "leonardo", "lumi", "marenostrum-5", "meluxina", "vega"],
+        ),
         ("origin=upgrade", ["marenostrum-5-ai"]),
         ("accelerator=gb200", ["it4lia-ai", "marenostrum-5-ai"]),
         ("factory=lumi-aif&status=planned&origin=new", ["lumi-ai", "lumi-iq"]),
@@ -236,21 +247,21 @@ def test_it_does_not_allow_writes_to_the_catalogue(client, catalogue):
 
 
 def test_it_pages_the_factories(client, catalogue):
-    first = client.get(f"{FACTORIES}?page_size=3").json()
-    last = client.get(f"{FACTORIES}?page_size=3&page=3").json()
+    first = client.get(f"{FACTORIES}?page_size=8").json()
+    last = client.get(f"{FACTORIES}?page_size=8&page=3").json()
 
-    assert first["count"] == 7
-    assert len(first["results"]) == 3
+    assert first["count"] == 19
+    assert len(first["results"]) == 8
     assert first["previous"] is None
-    assert first["next"] == "http://testserver/api/v1/factories/?page=2&page_size=3"
-    assert len(last["results"]) == 1
+    assert first["next"] == "http://testserver/api/v1/factories/?page=2&page_size=8"
+    assert len(last["results"]) == 3
     assert last["next"] is None
     pages = [
         *first["results"],
-        *client.get(f"{FACTORIES}?page_size=3&page=2").json()["results"],
+        *client.get(f"{FACTORIES}?page_size=8&page=2").json()["results"],
         *last["results"],
     ]
-    assert sorted(f["slug"] for f in pages) == SEVEN
+    assert sorted(f["slug"] for f in pages) == NINETEEN
 
 
 def test_it_caps_the_page_size_at_100(client, catalogue):
@@ -258,13 +269,13 @@ def test_it_caps_the_page_size_at_100(client, catalogue):
 
     body = client.get(f"{FACTORIES}?page_size=1000").json()
 
-    assert body["count"] == 107
+    assert body["count"] == 119
     assert len(body["results"]) == 100
 
 
 @pytest.mark.parametrize("page", ["4", "0", "abc"])
 def test_it_answers_404_json_for_a_page_out_of_range(client, catalogue, page):
-    body = _assert_error(client.get(f"{FACTORIES}?page_size=3&page={page}"), 404, "not_found")
+    body = _assert_error(client.get(f"{FACTORIES}?page_size=8&page={page}"), 404, "not_found")
 
     assert body == {"detail": "Invalid page.", "code": "not_found"}
 
@@ -280,7 +291,7 @@ def test_it_answers_404_json_for_a_page_out_of_range(client, catalogue, page):
         (f"{SYSTEMS}?page_size=100", 2),  # count, systems with their factory
     ],
 )
-def test_it_uses_the_same_queries_for_7_or_70_factories(
+def test_it_uses_the_same_queries_for_19_or_82_factories(
     client, catalogue, django_assert_num_queries, url, queries
 ):
     with django_assert_num_queries(queries):
@@ -291,7 +302,7 @@ def test_it_uses_the_same_queries_for_7_or_70_factories(
 
     with django_assert_num_queries(queries):
         large = client.get(url).json()
-    assert (small["count"], large["count"]) in [(7, 70), (13, 13 + 2 * 63)]
+    assert large["count"] - small["count"] in (63, 2 * 63)  # factories, or their systems
     assert len(large["results"]) == min(large["count"], 100)
 
 

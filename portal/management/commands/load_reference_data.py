@@ -11,6 +11,8 @@ from factories.services import DEFAULT_CATALOGUE_PATH, catalogue_entries, catalo
 ENTITIES = (
     ("factory", "factories"),
     ("system", "systems"),
+    ("antenna", "antennas"),
+    ("antenna_link", "antenna links"),
     ("source", "sources"),
     ("access_mode", "access modes"),
     ("cutoff", "cut-offs"),
@@ -20,9 +22,10 @@ ENTITIES = (
 class Command(BaseCommand):
     help = (
         "Create the portal's reference data that the database lacks: the AI Factory catalogue "
-        "(factories, systems, sources) and the access modes with their cut-offs. Rows that exist "
-        "are never changed, so an admin's edit survives every start (`refresh_reference_data` "
-        "brings in the files' changes). Idempotent and atomic: a malformed file changes nothing."
+        "(factories, systems, antennas, sources) and the access modes with their cut-offs. Rows "
+        "that exist are never changed, so an admin's edit survives every start "
+        "(`refresh_reference_data` brings in the files' changes). Idempotent and atomic: a "
+        "malformed file changes nothing."
     )
 
     def add_arguments(self, parser) -> None:
