@@ -53,6 +53,12 @@ class DecisionForm(BootstrapMixin, forms.Form):
         min_value=1, required=False, label="GPU-hours awarded (when approving)"
     )
     comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Reasons")
+    conditions = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Conditions of the award, one a line (when approving: on the letter)",
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -101,3 +101,20 @@ def test_weasyprint_fetches_nothing_but_the_portals_static_files():
         with pytest.raises(ValueError):
             fetcher.fetch(url)
     assert len(fetcher.refused) == 5
+
+
+def test_the_approvers_own_conditions_reach_the_page_and_the_letter(client, asked, alice, site_x):
+    from tests.fixtures.reviews import review_all
+
+    review_all(asked)
+    login(client, site_x.approver)
+    client.post(
+        reverse("review:site-application", args=[asked.pk]),
+        {"outcome": "approve", "gpu_hours": "16000", "comment": "Good.",
+         "conditions": "Publish the model weights openly.\nCite the LUMI AIF."},
+    )  # fmt: skip
+    assert asked.allocation.conditions == "Publish the model weights openly.\nCite the LUMI AIF."
+    page = client.get(reverse("allocations:detail", args=[asked.pk])).content.decode()
+    assert "<li>Publish the model weights openly.</li>" in page
+    response = login(client, alice).get(reverse("allocations:letter", args=[asked.pk]))
+    assert "Publish the model weights openly." in pdf_text(response)
