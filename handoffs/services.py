@@ -205,6 +205,29 @@ def handoff_confirm(*, handoff: HandOff, factory: AIFactory, account: str = "") 
     return locked
 
 
+def handoffs_sweep() -> int:
+    """Every few minutes (beat): send again what a lost message left behind (the broker down at
+    the approval, a worker killed): awarded allocations with no hand-off, hand-offs still queued,
+    runs that died with their worker; each older than SWEEP_GRACE_SECONDS. Returns how many."""
+    from django.conf import settings
+
+    from handoffs.tasks import hand_off
+
+    now = timezone.now()
+    grace = now - datetime.timedelta(seconds=settings.SWEEP_GRACE_SECONDS)
+    missing = Allocation.objects.filter(
+        status=Allocation.Status.AWARDED, handoff__isnull=True, created_at__lt=grace
+    ).values_list("pk", flat=True)
+    stuck = HandOff.objects.filter(
+        Q(status=H.PENDING, updated_at__lt=grace)
+        | Q(status=H.RUNNING, updated_at__lt=now - STALE_RUN)
+    ).values_list("allocation_id", flat=True)
+    allocation_ids = [*missing[:500], *stuck[:500]]
+    for allocation_id in allocation_ids:
+        enqueue(hand_off, allocation_id)
+    return len(allocation_ids)
+
+
 # --- Site tokens ---------------------------------------------------------------------------------
 
 

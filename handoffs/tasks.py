@@ -42,3 +42,14 @@ def hand_off(self, allocation_id: int, poll: int = 0) -> str:
     if waiting_on_waldur and poll < MAX_POLLS:
         hand_off.apply_async((allocation_id, poll + 1), countdown=POLL_SECONDS * (poll + 1))
     return ran.status
+
+
+@shared_task(acks_late=True)
+def sweep() -> int:
+    """Every five minutes: hand-offs a lost message left behind, sent again."""
+    from handoffs.services import handoffs_sweep
+    from portal import heartbeats
+
+    sent = handoffs_sweep()
+    heartbeats.record(heartbeats.job_name("handoffs.tasks.sweep"))
+    return sent

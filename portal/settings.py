@@ -301,6 +301,8 @@ PORTAL_PERIODIC_TASKS = {
     "check-deadlines": {"task": "reviews.tasks.check_deadlines", "every_seconds": 3600},
     # Reviewers' and approvers' held emails, once a day in one digest each (notifications).
     "send-digests": {"task": "notifications.tasks.send_digests", "every_seconds": 86400},
+    # Hand-offs to the sites that a lost message left behind, sent again (handoffs).
+    "sweep-handoffs": {"task": "handoffs.tasks.sweep", "every_seconds": 300},
     # Allocations past their end date ended; report reminders and escalations.
     "check-allocations": {"task": "allocations.tasks.check_allocations", "every_seconds": 3600},
 }
