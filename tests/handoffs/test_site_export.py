@@ -160,3 +160,24 @@ def test_the_site_export_needs_the_cluster(site_x):
 
     with pytest.raises(ValidationError):
         HandOffSettings(factory=site_x.factory, backend="site_export").full_clean()
+
+
+def test_the_sweep_hands_off_what_a_lost_message_left_behind(approve, site_export, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from allocations.models import Allocation
+    from handoffs.tasks import sweep
+
+    allocation = approve()
+    HandOff.objects.filter(allocation=allocation).delete()  # as if the broker had been down
+    assert sweep.delay().get() == 0  # within the grace period: not yet
+    Allocation.objects.filter(pk=allocation.pk).update(
+        created_at=timezone.now() - timedelta(seconds=settings.SWEEP_GRACE_SECONDS + 1)
+    )
+
+    assert sweep.delay().get() == 1
+
+    assert HandOff.objects.get(allocation=allocation).status == HandOff.Status.WAITING
+    assert sweep.delay().get() == 0  # handed off: nothing left to send
