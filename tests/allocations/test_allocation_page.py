@@ -11,6 +11,8 @@ from django.urls import reverse
 from allocations import services
 from allocations.models import Allocation
 from applications.models import ApplicationEvent
+from reviews.services import routing as routing_services
+from tests.allocations.conftest import ASKED, approve
 from tests.fixtures.reviews import login
 from tests.queries import SESSION_QUERIES, USER_QUERIES
 
@@ -100,3 +102,24 @@ def test_nobody_but_the_sites_approver_moves_it(client, awarded, alice, site_y, 
 def test_an_outsider_gets_a_404(client, awarded, bob, site_y):
     for user in (bob, site_y.approver):
         assert login(client, user).get(page(awarded)).status_code == 404
+
+
+def test_each_move_shows_on_the_applicants_timeline(client, awarded, alice, site_x):
+    services.allocation_activate(awarded, actor=site_x.approver, reason="Project set up")
+    body = login(client, alice).get(f"/applications/{awarded.application_id}/").content.decode()
+    assert "<strong>Allocation</strong>: Active: Project set up" in body
+    assert reverse("allocations:detail", args=[awarded.application_id]) in body
+
+
+def test_the_sites_reports_page_reads_in_constant_queries(
+    client, awarded, site_x, submit_application, django_assert_max_num_queries
+):
+    for _ in range(3):
+        application = submit_application(gpu_hours=ASKED)
+        routing_services.application_route(application_id=application.pk)
+        approve(application, site_x.approver)
+    login(client, site_x.approver)
+    client.get(reverse("allocations:reports"))
+    with django_assert_max_num_queries(SESSION_QUERIES + USER_QUERIES + 6):
+        response = client.get(reverse("allocations:reports"))
+    assert response.content.decode().count("Final report") == 4
