@@ -11,12 +11,19 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from applications import rules, services
 from applications import selectors as applications_selectors
 from applications.filters import ApplicationFilter
-from applications.forms import FIELD_STEP, STEP_NAMES, STEPS, StepForm, TeamMemberFormSet
+from applications.forms import (
+    FIELD_STEP,
+    STEP_NAMES,
+    STEPS,
+    ApplicationStartForm,
+    StepForm,
+    TeamMemberFormSet,
+)
 from applications.models import Application
 from organisations import selectors as organisations_selectors
 from portal.forms import add_service_errors
@@ -86,9 +93,15 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def application_new(request: AuthenticatedHttpRequest) -> HttpResponse:
-    application = services.application_create(applicant=request.user)
+    """GET (an "Apply" link, `?mode=…&system=…` by slug): a page to start a draft with them;
+    POST: a new draft with the mode and system given (those that exist), then step 1."""
+    start = ApplicationStartForm(request.POST if request.method == "POST" else request.GET)
+    start.is_valid()  # an unknown slug is named on the page and left out of the draft
+    if request.method == "GET":
+        return render(request, "applications/application_new.html", {"start": start})
+    application = services.application_create(applicant=request.user, **start.prefill())
     return redirect("applications:application-edit", pk=application.pk, step=STEP_NAMES[0])
 
 

@@ -16,6 +16,22 @@ class WholeNumberFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
 
 
+class AntennaSlugField(forms.CharField):
+    """An antenna's slug: an unknown one is a form error (a 400 in the API)."""
+
+    def clean(self, value: str | None) -> str:
+        slug = super().clean(value)
+        if slug and not Antenna.objects.filter(slug=slug).exists():
+            raise forms.ValidationError(
+                f"Select a valid choice. {slug} is not one of the available choices."
+            )
+        return slug
+
+
+class AntennaSlugFilter(django_filters.CharFilter):
+    field_class = AntennaSlugField
+
+
 class FactoryFilter(django_filters.FilterSet):
     country = django_filters.ChoiceFilter(
         choices=lambda: list(countries), label="Country", empty_label="Any country"
@@ -42,13 +58,7 @@ class FactoryFilter(django_filters.FilterSet):
         max_length=100,
         distinct=True,
     )
-    antenna = django_filters.ModelChoiceFilter(
-        queryset=Antenna.objects.all(),
-        to_field_name="slug",
-        method="linked_to_antenna",
-        label="Antenna (slug)",
-        empty_label="Any antenna",
-    )
+    antenna = AntennaSlugFilter(method="linked_to_antenna", label="Antenna (slug)", max_length=60)
     q = django_filters.CharFilter(method="search", label="Search", max_length=100)
 
     class Meta:
@@ -56,10 +66,10 @@ class FactoryFilter(django_filters.FilterSet):
         fields = ["country", "wave", "antenna", "kind", "status", "accelerator", "q"]
 
     def linked_to_antenna(
-        self, queryset: QuerySet[AIFactory], name: str, value: Antenna
+        self, queryset: QuerySet[AIFactory], name: str, value: str
     ) -> QuerySet[AIFactory]:
         """The factories the antenna links to by a solid or medium link (a weak one is no link)."""
-        linked = AntennaLink.objects.filter(antenna=value, confidence__in=AntennaLink.SHOWN)
+        linked = AntennaLink.objects.filter(antenna__slug=value, confidence__in=AntennaLink.SHOWN)
         return queryset.filter(pk__in=linked.values("factory_id"))
 
     def search(self, queryset: QuerySet[AIFactory], name: str, value: str) -> QuerySet[AIFactory]:

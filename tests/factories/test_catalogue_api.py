@@ -286,8 +286,8 @@ def test_it_answers_404_json_for_a_page_out_of_range(client, catalogue, page):
 @pytest.mark.parametrize(
     ("url", "queries"),
     [
-        (f"{FACTORIES}?page_size=100", 3),  # count, factories, their systems
-        (f"{FACTORIES}?page_size=100&kind=supercomputer", 3),
+        (f"{FACTORIES}?page_size=100", 4),  # count, factories, their systems, antenna links
+        (f"{FACTORIES}?page_size=100&kind=supercomputer", 4),
         (f"{SYSTEMS}?page_size=100", 2),  # count, systems with their factory
     ],
 )
@@ -306,7 +306,12 @@ def test_it_uses_the_same_queries_for_19_or_82_factories(
     assert len(large["results"]) == min(large["count"], 100)
 
 
-@pytest.mark.parametrize(("url", "queries"), [(f"{FACTORIES}lumi-aif/", 4), (f"{SYSTEMS}lumi/", 2)])
+@pytest.mark.parametrize(
+    ("url", "queries"),
+    # a system: itself, its sources, and whether it takes applications (the modes, none in
+    # this fixture, and its site's roles; tests/factories/test_access_modes.py has them all)
+    [(f"{FACTORIES}lumi-aif/", 5), (f"{SYSTEMS}lumi/", 4)],
+)
 def test_it_uses_a_fixed_number_of_queries_for_one_object(
     client, catalogue, django_assert_num_queries, url, queries
 ):

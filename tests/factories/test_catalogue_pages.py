@@ -41,7 +41,7 @@ def _listed(response) -> list[str]:
 # --- Home page ------------------------------------------------------------------------------------
 
 
-def test_it_shows_the_seven_factories_on_the_home_page(client, catalogue):
+def test_it_shows_the_nineteen_factories_on_the_home_page(client, catalogue):
     response = client.get("/")
     assert response.status_code == 200
     html = response.content.decode()
@@ -49,14 +49,24 @@ def test_it_shows_the_seven_factories_on_the_home_page(client, catalogue):
         assert city in html
     for factory in AIFactory.objects.all():
         assert f'<a href="/factories/{factory.slug}/">{factory.display_name}</a>' in html
-    assert "7 AI Factories of the first wave, 2 experimental platforms." in _text(html)
+    assert (
+        "19 AI Factories in 3 selection waves, 4 experimental platforms, 12 antennas linked to "
+        "them." in _text(html)
+    )
+
+
+def test_it_calls_the_visitor_to_apply_on_the_home_page(client, catalogue):
+    html = client.get("/").content.decode()
+
+    assert '<a class="btn btn-primary btn-lg" href="/access-modes/">Apply for GPU-hours</a>' in html
+    assert 'href="/antennas/"' in html
 
 
 def test_it_draws_one_bar_per_factory_in_the_status_chart(client, catalogue):
     html = client.get("/").content.decode()
 
     svg = html.split("<svg", 1)[1].split("</svg>", 1)[0]
-    assert svg.count('<text x="0"') == 7
+    assert svg.count('<text x="0"') == 19
     assert "LUMI AIF (Kajaani)" in svg
     # LUMI AIF: one operational system, two planned.
     lumi_row = svg.split("LUMI AIF (Kajaani)", 1)[1].split('<text x="0"', 1)[0]
@@ -68,27 +78,29 @@ def test_it_draws_one_bar_per_factory_in_the_status_chart(client, catalogue):
     assert "<title>Status not yet published: 1</title>" in hammerhai_row
 
 
-def test_it_shows_only_first_wave_factories_on_the_home_page(client, catalogue):
-    AIFactoryFactory(short_name="Later AIF", wave=2)
+def test_it_shows_the_factories_of_every_wave_on_the_home_page(client, catalogue):
+    AIFactoryFactory(short_name="Later AIF", wave=4)
 
     html = client.get("/").content.decode()
 
-    assert "Later AIF" not in html
-    assert "Later AIF" in client.get("/factories/").content.decode()
+    assert "Later AIF" in html
+    assert 'href="/factories/jaif/"' in html  # wave 2
+    assert 'href="/factories/nlaif/"' in html  # wave 3
 
 
-def test_it_uses_two_queries_for_the_home_page_whatever_the_number_of_factories(
+def test_it_uses_three_queries_for_the_home_page_whatever_the_number_of_factories(
     client, catalogue, django_assert_num_queries
 ):
-    with django_assert_num_queries(2):
+    # factories, their systems, their antenna links
+    with django_assert_num_queries(3):
         assert client.get("/").status_code == 200
 
     create_factories_with_systems(63, wave=1)
     cache.clear()
 
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         response = client.get("/")
-    assert response.content.decode().count('<text x="0"') == 70
+    assert response.content.decode().count('<text x="0"') == 82
 
 
 # --- Factory list and filters ---------------------------------------------------------------------
@@ -98,9 +110,9 @@ def test_it_lists_every_factory_with_its_systems(client, catalogue):
     response = client.get("/factories/")
 
     assert response.status_code == 200
-    assert len(_listed(response)) == 7
+    assert len(_listed(response)) == 19
     text = _text(response.content.decode())
-    assert "7 AI Factories" in text
+    assert "19 AI Factories" in text
     assert "LUMI (ai-optimised supercomputer)" in text
     assert "LUMI-IQ (experimental platform)" in text
     assert "LUMI AIF Kajaani, Finland" in text
@@ -113,11 +125,20 @@ def test_it_offers_the_host_countries_by_name_in_the_country_filter(client, cata
     options = re.findall(r'<option value="([A-Z]*)"( selected)?>([^<]*)</option>', select)
     assert [(code, label) for code, _, label in options] == [
         ("", "Any country"),
+        ("AT", "Austria"),
+        ("BG", "Bulgaria"),
+        ("CZ", "Czechia"),
         ("FI", "Finland"),
+        ("FR", "France"),
         ("DE", "Germany"),
         ("GR", "Greece"),
         ("IT", "Italy"),
+        ("LT", "Lithuania"),
         ("LU", "Luxembourg"),
+        ("NL", "Netherlands"),
+        ("PL", "Poland"),
+        ("RO", "Romania"),
+        ("SI", "Slovenia"),
         ("ES", "Spain"),
         ("SE", "Sweden"),
     ]
@@ -128,17 +149,24 @@ def test_it_offers_the_host_countries_by_name_in_the_country_filter(client, cata
     ("query", "expected"),
     [
         ("country=FI", ["lumi-aif"]),
-        ("kind=experimental_platform", ["bsc-aif", "lumi-aif"]),
-        ("status=procurement", ["it4lia", "mimer"]),
+        ("kind=experimental_platform", ["1healthai", "bsc-aif", "jaif", "lumi-aif"]),
+        ("status=procurement", ["it4lia", "mimer", "nlaif"]),
         ("status=installing", ["bsc-aif", "pharos"]),
         ("accelerator=gb200", ["bsc-aif", "it4lia"]),
         ("q=kajaani", ["lumi-aif"]),
-        ("q=Supercomputing Center", ["bsc-aif"]),
+        ("q=Supercomputing Center", ["1healthai", "bsc-aif", "czai"]),
         ("q=hammer", ["hammerhai"]),
-        ("country=ES&kind=experimental_platform", ["bsc-aif"]),
+        ("country=ES&kind=experimental_platform", ["1healthai", "bsc-aif"]),
         ("country=IT&kind=experimental_platform", []),
         ("wave=1", ["bsc-aif", "hammerhai", "it4lia", "l-aif", "lumi-aif", "mimer", "pharos"]),
-        ("wave=2", []),
+        ("wave=2", ["ai-at", "ai2f", "brain-plus-plus", "jaif", "piast-ai", "slaif"]),
+        ("wave=3", ["1healthai", "czai", "gaia-aif", "litai", "nlaif", "ro-aif"]),
+        ("wave=4", []),
+        ("antenna=antenna-be", ["jaif", "lumi-aif"]),  # Belgium: two factories
+        ("antenna=antenna-ch", ["bsc-aif", "it4lia", "lumi-aif", "mimer"]),
+        ("antenna=antenna-ie", ["ai2f"]),  # its weak link to L-AIF is no link
+        ("antenna=antenna-sk", []),  # only a weak link
+        ("antenna=antenna-be&wave=1", ["lumi-aif"]),
     ],
 )
 def test_it_filters_the_factory_list(client, catalogue, query, expected):
@@ -158,7 +186,7 @@ def test_it_lists_a_factory_once_when_several_of_its_systems_match(client, catal
 
     # LUMI AIF has two planned systems (LUMI-AI, LUMI-IQ).
     assert _listed(response).count("lumi-aif") == 1
-    assert sorted(_listed(response)) == ["bsc-aif", "l-aif", "lumi-aif"]
+    assert sorted(_listed(response)) == ["bsc-aif", "czai", "l-aif", "lumi-aif", "slaif"]
 
 
 @pytest.mark.parametrize(
@@ -187,36 +215,37 @@ def test_it_does_not_cache_a_rejected_filter(client, catalogue):
     assert client.get("/factories/?country=XX").status_code == 400
 
 
-def test_it_uses_the_same_queries_for_the_factory_list_with_7_or_70_factories(
+def test_it_uses_the_same_queries_for_the_factory_list_with_19_or_82_factories(
     client, catalogue, django_assert_num_queries
 ):
-    # factories, their systems (one prefetch), the countries of the filter form
-    with django_assert_num_queries(3):
+    # factories, their systems, their antenna links (prefetches), the countries and waves of
+    # the filter form, its antennas
+    with django_assert_num_queries(5):
         response = client.get("/factories/")
-    assert len(_listed(response)) == 7
+    assert len(_listed(response)) == 19
 
     create_factories_with_systems(63)
     cache.clear()
 
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(5):
         response = client.get("/factories/")
-    assert len(_listed(response)) == 70
+    assert len(_listed(response)) == 82
     assert "Portugal" in response.content.decode()
 
 
-def test_it_uses_the_same_queries_for_a_filtered_list_with_7_or_70_factories(
+def test_it_uses_the_same_queries_for_a_filtered_list_with_19_or_82_factories(
     client, catalogue, django_assert_num_queries
 ):
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(5):
         response = client.get("/factories/?kind=experimental_platform")
-    assert len(_listed(response)) == 2
+    assert len(_listed(response)) == 4
 
     create_factories_with_systems(63)
     cache.clear()
 
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(5):
         response = client.get("/factories/?kind=experimental_platform")
-    assert len(_listed(response)) == 65
+    assert len(_listed(response)) == 67
 
 
 # --- Factory and system pages ---------------------------------------------------------------------
@@ -320,8 +349,9 @@ def test_it_returns_a_404_page_for_an_unknown_factory_or_system(client, catalogu
 
 @pytest.mark.parametrize(
     ("url", "queries"),
-    # factory + systems + systems' sources + factory's sources; system + its sources
-    [("/factories/lumi-aif/", 4), ("/systems/lumi-ai/", 2)],
+    # factory + systems + systems' sources + factory's sources + antenna links; system + its
+    # sources + whether it takes applications (the modes, none in this fixture, site roles)
+    [("/factories/lumi-aif/", 5), ("/systems/lumi-ai/", 4)],
 )
 def test_it_uses_a_fixed_number_of_queries_for_a_detail_page(
     client, catalogue, django_assert_num_queries, url, queries

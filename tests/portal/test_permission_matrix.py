@@ -85,7 +85,8 @@ ROLES = (
 # URLs with an assignment's pk take each of:
 #   review      reviewer X's pending assignment on `submitted`
 #   reviewed    reviewer X's done assignment, with its Review, on `allocation`
-# A URL with a slug takes "catalogue" (LUMI AI Factory `lumi-aif`, system `lumi`); one without
+# A URL with a slug takes "catalogue" (LUMI AI Factory `lumi-aif`, system `lumi`, antenna
+# `antenna-be`, access mode `fast-lane`); one without
 # any parameter, "-".
 APPLICATION_OBJECTS = ("draft", "submitted", "allocation")
 ASSIGNMENT_OBJECTS = ("review", "reviewed")
@@ -164,6 +165,30 @@ MATRIX: dict[str, dict[str, str]] = {
         "catalogue":  "ok     ok     ok     ok     ok     ok     ok     ok",
     },
     "POST /systems/<slug:slug>/": {
+        "catalogue":  "ok     ok     ok     ok     ok     ok     ok     ok",
+    },
+    "GET /antennas/": {
+        "-":          "ok     ok     ok     ok     ok     ok     ok     ok",
+    },
+    "POST /antennas/": {
+        "-":          "ok     ok     ok     ok     ok     ok     ok     ok",
+    },
+    "GET /antennas/<slug:slug>/": {
+        "catalogue":  "ok     ok     ok     ok     ok     ok     ok     ok",
+    },
+    "POST /antennas/<slug:slug>/": {
+        "catalogue":  "ok     ok     ok     ok     ok     ok     ok     ok",
+    },
+    "GET /access-modes/": {
+        "-":          "ok     ok     ok     ok     ok     ok     ok     ok",
+    },
+    "POST /access-modes/": {
+        "-":          "ok     ok     ok     ok     ok     ok     ok     ok",
+    },
+    "GET /access-modes/<slug:slug>/": {
+        "catalogue":  "ok     ok     ok     ok     ok     ok     ok     ok",
+    },
+    "POST /access-modes/<slug:slug>/": {
         "catalogue":  "ok     ok     ok     ok     ok     ok     ok     ok",
     },
     "GET /start/": {  # each role to its own work
@@ -272,8 +297,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "POST /applications/": {
         "-":          "login  ok     blind  blind  blind  blind  blind  blind",
     },
-    "GET /applications/new/": {
-        "-":          "login  405    405    405    405    405    405    405",
+    "GET /applications/new/": {  # the page an "Apply" link opens; the draft needs a POST
+        "-":          "login  ok     ok     ok     ok     ok     ok     ok",
     },
     "POST /applications/new/": {
         "-":          "login  ok     ok     ok     ok     ok     ok     ok",
@@ -504,6 +529,12 @@ MATRIX: dict[str, dict[str, str]] = {
         "-":          "ok     ok     ok     ok     ok     ok     ok     ok",
     },
     "GET /api/v1/systems/{slug}/": {
+        "catalogue":  "ok     ok     ok     ok     ok     ok     ok     ok",
+    },
+    "GET /api/v1/antennas/": {
+        "-":          "ok     ok     ok     ok     ok     ok     ok     ok",
+    },
+    "GET /api/v1/antennas/{slug}/": {
         "catalogue":  "ok     ok     ok     ok     ok     ok     ok     ok",
     },
     "GET /api/v1/access-modes/": {
@@ -757,7 +788,9 @@ class World:
             if name in ("change_id", "report_id"):
                 return str(self.allocation_objects[name])
             if name == "slug":
-                return "lumi-aif" if "/factories/" in endpoint.route else "lumi"
+                slugs = {"/factories/": "lumi-aif", "/antennas/": "antenna-be"}
+                slugs["/access-modes/"] = "fast-lane"
+                return next((v for k, v in slugs.items() if k in endpoint.route), "lumi")
             raise AssertionError(f"{endpoint.key}: no value for the URL parameter {name!r}")
 
         return PARAM.sub(value, endpoint.route)
