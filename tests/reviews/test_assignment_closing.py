@@ -64,7 +64,7 @@ def test_it_refuses_to_accept_or_decline_a_closed_assignment(client, routed, ali
         content_type="application/json",
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     assignment.refresh_from_db()
     assert assignment.status == Assignment.Status.CLOSED
 
