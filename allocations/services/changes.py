@@ -94,7 +94,9 @@ def change_request_create(
             errors["kind"] = ["Choose an extension, more GPU-hours or a team change."]
         if errors:
             raise ValidationError(errors)
-        if allocation.change_requests.filter(kind=kind, status=ChangeRequest.Status.PENDING):
+        if allocation.change_requests.filter(
+            kind=kind, status=ChangeRequest.Status.PENDING
+        ).exists():
             raise ValidationError(
                 {
                     "kind": [

@@ -70,7 +70,8 @@ def report_submit(report: Report, *, user: User, text: str) -> Report:
             .get(pk=report.pk)
         )
         application = report.allocation.application
-        if not type(application).objects.filter(visible_to_applicant(user), pk=application.pk):
+        holders = type(application).objects.filter(visible_to_applicant(user), pk=application.pk)
+        if not holders.exists():
             raise Report.DoesNotExist
         if report.is_submitted:
             raise ValidationError(
