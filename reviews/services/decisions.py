@@ -11,9 +11,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from allocations.letters import letter_for
 from allocations.models import Allocation
 from allocations.selectors import system_remaining_gpu_hours
-from allocations.letters import letter_for
 from allocations.services import allocation_create
 from applications.models import (
     Application,

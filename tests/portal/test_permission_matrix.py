@@ -14,6 +14,7 @@ Outcomes:
   moved   a redirect out of the area, not to the login page
   401 …   that status: 401 for the anonymous API, 404 for what one may not see (README, "Who
           sees what"), 405 for a method the view refuses, 400 for a rule the service refuses
+          (409 in the API: a well-formed request its rules refuse, portal/api.py)
 
 Every refusal (and every `blind` list) must not contain the title of any of A's applications,
 and a refused write must leave the database as it was. On every cell, ok or not, nobody reads
@@ -90,7 +91,7 @@ ROLES = (
 # any parameter, "-".
 APPLICATION_OBJECTS = ("draft", "submitted", "allocation")
 ASSIGNMENT_OBJECTS = ("review", "reviewed")
-OUTCOMES = {"ok", "blind", "login", "moved", "400", "401", "403", "404", "405"}
+OUTCOMES = {"ok", "blind", "login", "moved", "400", "401", "403", "404", "405", "409"}
 REFUSALS = OUTCOMES - {"ok"}
 TITLES = {
     "draft": "Quokka vision transformer for crop imagery",
@@ -559,8 +560,8 @@ MATRIX: dict[str, dict[str, str]] = {
     },
     "PATCH /api/v1/applications/{id}/": {  # drafts only
         "draft":      "401    ok     404    404    404    404    404    404",
-        "submitted":  "401    400    404    404    404    404    404    404",
-        "allocation": "401    400    404    404    404    404    404    404",
+        "submitted":  "401    409    404    404    404    404    404    404",
+        "allocation": "401    409    404    404    404    404    404    404",
     },
     "POST /api/v1/applications/{id}/submit/": {  # idempotent once submitted
         "draft":      "401    ok     404    404    404    404    404    404",
@@ -570,27 +571,27 @@ MATRIX: dict[str, dict[str, str]] = {
     "POST /api/v1/applications/{id}/withdraw/": {
         "draft":      "401    ok     404    404    404    404    404    404",
         "submitted":  "401    ok     404    404    404    404    404    404",
-        "allocation": "401    400    404    404    404    404    404    404",
+        "allocation": "401    409    404    404    404    404    404    404",
     },
-    "POST /api/v1/applications/{id}/decision/": {  # reviews missing / already decided: 400
+    "POST /api/v1/applications/{id}/decision/": {  # reviews missing / already decided: 409
         "draft":      "401    404    404    404    404    404    404    404",
-        "submitted":  "401    404    404    404    404    404    400    404",
-        "allocation": "401    404    404    404    404    404    400    404",
+        "submitted":  "401    404    404    404    404    404    409    404",
+        "allocation": "401    404    404    404    404    404    409    404",
     },
     "GET /api/v1/assignments/": {
         "-":          "401    blind  blind  blind  ok     blind  blind  blind",
     },
     "POST /api/v1/assignments/{id}/accept/": {
         "review":     "401    404    404    404    ok     404    404    404",
-        "reviewed":   "401    404    404    404    400    404    404    404",
+        "reviewed":   "401    404    404    404    409    404    404    404",
     },
     "POST /api/v1/assignments/{id}/review/": {
         "review":     "401    404    404    404    ok     404    404    404",
-        "reviewed":   "401    404    404    404    400    404    404    404",
+        "reviewed":   "401    404    404    404    409    404    404    404",
     },
     "POST /api/v1/assignments/{id}/decline/": {
         "review":     "401    404    404    404    ok     404    404    404",
-        "reviewed":   "401    404    404    404    400    404    404    404",
+        "reviewed":   "401    404    404    404    409    404    404    404",
     },
     "GET /api/v1/allocations/": {
         "-":          "401    ok     blind  blind  blind  blind  ok     ok",
@@ -636,9 +637,6 @@ MATRIX: dict[str, dict[str, str]] = {
         "draft":      "401    404    404    404    404    404    404    404",
         "submitted":  "401    404    404    404    404    404    404    404",
         "allocation": "401    404    404    404    404    404    ok     404",
-    },
-    "GET /api/v1/statistics/": {
-        "-":          "ok     ok     ok     ok     ok     ok     ok     ok",
     },
 }
 # fmt: on
