@@ -13,11 +13,13 @@ from django.test import Client
 
 from applications.models import AccessMode, Cutoff
 from applications.reference import DEFAULT_ACCESS_MODES_PATH
-from factories.models import AIFactory, ReferenceValue, Source, System
+from factories.models import AIFactory, Antenna, AntennaLink, ReferenceValue, Source, System
 from factories.services import DEFAULT_CATALOGUE_PATH
 
-REFERENCE_MODELS = (AIFactory, System, Source, AccessMode, Cutoff, ReferenceValue)
-HISTORY_MODELS = (AIFactory, System, Source, AccessMode)
+REFERENCE_MODELS = (
+    AIFactory, System, Antenna, AntennaLink, Source, AccessMode, Cutoff, ReferenceValue,
+)  # fmt: skip
+HISTORY_MODELS = (AIFactory, System, Antenna, AntennaLink, Source, AccessMode)
 
 
 def run(command: str, *args: str) -> str:
@@ -90,3 +92,7 @@ def _change_form_data(response) -> dict[str, Any]:
             else:
                 data[form.add_prefix(name)] = "on" if value is True else str(value)
     return data
+
+
+def antenna_in(data: dict[str, Any], slug: str) -> dict[str, Any]:
+    return next(a for a in data["antennas"] if a["slug"] == slug)

@@ -35,15 +35,18 @@ def _nothing_loaded() -> bool:
     return not any(snapshot().values())
 
 
-def test_it_loads_the_seven_factories_of_the_first_wave():
+def test_it_loads_the_nineteen_factories_of_the_three_waves_and_the_thirteen_antennas():
     output = _load()
 
     factories = AIFactory.objects.all()
-    assert factories.count() == 7
-    assert {f.city for f in factories} == CITIES
-    assert {f.wave for f in factories} == {1}
-    assert "factories: 7 created, 0 already there" in output
-    assert "systems: 13 created, 0 already there" in output
+    assert factories.count() == 19
+    assert {f.city for f in factories.filter(wave=1)} == CITIES
+    assert sorted(set(factories.values_list("wave", flat=True))) == [1, 2, 3]
+    assert factories.filter(wave=2).count() == factories.filter(wave=3).count() == 6
+    assert "factories: 19 created, 0 already there" in output
+    assert "systems: 29 created, 0 already there" in output
+    assert "antennas: 13 created, 0 already there" in output
+    assert "antenna links: 19 created, 0 already there" in output
     assert "access modes: 4 created, 0 already there" in output
     lumi = AIFactory.objects.get(slug="lumi-aif")
     assert lumi.display_name == "LUMI AIF"
@@ -51,6 +54,17 @@ def test_it_loads_the_seven_factories_of_the_first_wave():
     assert sorted(lumi.systems.values_list("name", flat=True)) == ["LUMI", "LUMI-AI", "LUMI-IQ"]
     assert System.objects.get(slug="lumi-ai").available_from_display == "2027"
     assert System.objects.get(slug="marenostrum-5").available_from_display == "December 2023"
+    jupiter = System.objects.get(slug="jupiter")
+    assert (jupiter.factory.slug, jupiter.status, jupiter.accelerator_count) == (
+        "jaif",
+        "operational",
+        24_000,
+    )
+    assert "about 24,000" in jupiter.notes  # the qualifier kept in words
+    austria = AIFactory.objects.get(slug="ai-at")
+    assert austria.selected_on is None  # published as a month only: not a made-up day
+    assert "Selected in March 2025" in austria.description
+    assert not AIFactory.objects.get(slug="piast-ai").systems.exists()  # none named yet
 
 
 def test_it_gives_the_spanish_and_the_finnish_factories_an_experimental_platform():
@@ -60,22 +74,28 @@ def test_it_gives_the_spanish_and_the_finnish_factories_an_experimental_platform
     assert {(s.factory.slug, s.factory.country.code) for s in platforms} == {
         ("bsc-aif", "ES"),
         ("lumi-aif", "FI"),
+        ("jaif", "DE"),
+        ("1healthai", "ES"),
     }
-    assert set(platforms.values_list("slug", flat=True)) == {"bsc-aif-experimental", "lumi-iq"}
+    assert set(platforms.filter(factory__wave=1).values_list("slug", flat=True)) == {
+        "bsc-aif-experimental",
+        "lumi-iq",
+    }
 
 
 def test_it_records_the_sources_and_the_history_of_what_it_loads():
     _load()
 
-    assert Source.objects.filter(factory__isnull=False).count() == 47
-    assert Source.objects.filter(system__isnull=False).count() == 51
+    assert Source.objects.filter(factory__isnull=False).count() == 99
+    assert Source.objects.filter(system__isnull=False).count() == 83
+    assert Source.objects.filter(antenna__isnull=False).count() == 31
     for factory in AIFactory.objects.all():
         assert factory.sources.exists(), factory.slug
     for system in System.objects.all():
         assert system.sources.exists(), system.slug
     okm = Source.objects.get(system__slug="lumi-ai", url__contains="okm.fi")
     assert okm.confidence == Source.Confidence.SOLID
-    assert System.history.filter(history_type="+").count() == 13
+    assert System.history.filter(history_type="+").count() == 29
     reasons = set(System.history.values_list("history_change_reason", flat=True))
     assert reasons == {"load_reference_data"}
 
@@ -109,11 +129,13 @@ def test_it_changes_nothing_when_run_a_second_time():
     output = _load()
 
     assert snapshot() == rows  # updated_at, history and the values recorded as loaded included
-    assert "factories: 0 created, 7 already there" in output
-    assert "systems: 0 created, 13 already there" in output
-    assert "sources: 0 created, 98 already there" in output
+    assert "factories: 0 created, 19 already there" in output
+    assert "systems: 0 created, 29 already there" in output
+    assert "antennas: 0 created, 13 already there" in output
+    assert "antenna links: 0 created, 19 already there" in output
+    assert "sources: 0 created, 213 already there" in output
     assert "access modes: 0 created, 4 already there" in output
-    assert "cut-offs: 0 created, 30 already there" in output
+    assert "cut-offs: 0 created, 28 already there" in output
     assert "refresh_reference_data" not in output  # nothing for a refresh to bring in
 
 
@@ -193,12 +215,12 @@ def test_it_creates_a_system_and_a_cut_off_the_files_add_and_nothing_else(tmp_pa
     ]
     assert lumi_q.history.get().history_change_reason == "load_reference_data"
     large_scale = AccessMode.objects.get(slug="large-scale")
-    assert large_scale.cutoffs.count() == 25
+    assert large_scale.cutoffs.count() == 23
     assert large_scale.cutoffs.last().closes_at == datetime(2027, 1, 15, 9, 0, tzinfo=UTC)
     assert System.objects.get(slug="lumi").notes == "Edited by an admin."
-    assert "systems: 1 created, 13 already there" in output
-    assert "sources: 1 created, 98 already there" in output
-    assert "cut-offs: 1 created, 30 already there" in output
+    assert "systems: 1 created, 29 already there" in output
+    assert "sources: 1 created, 213 already there" in output
+    assert "cut-offs: 1 created, 28 already there" in output
 
 
 def test_it_leaves_an_access_mode_an_admin_changed_alone(tmp_path):
@@ -339,6 +361,6 @@ def test_it_loads_no_catalogue_when_the_access_modes_file_is_bad(tmp_path):
 def test_it_reads_each_table_once_at_a_start_with_nothing_to_create(django_assert_num_queries):
     _load()
 
-    # The five reference tables, the values recorded as loaded, and the savepoint around them.
-    with django_assert_num_queries(8):
+    # The seven reference tables, the values recorded as loaded, and the savepoint around them.
+    with django_assert_num_queries(10):
         _load()

@@ -8,11 +8,12 @@ from django.core.management import CommandError
 
 from allocations.models import Allocation
 from applications.models import AccessMode, Application, Cutoff
-from factories.models import AIFactory, System
+from factories.models import AIFactory, Antenna, AntennaLink, System
 from portal.management.commands.seed_demo import DEMO_CAPACITY
 
 from .reference_helpers import (
     admin_edit,
+    antenna_in,
     catalogue_data,
     factory_in,
     mode_in,
@@ -279,7 +280,7 @@ def test_it_refreshes_access_modes_and_cut_offs_the_same_way(loaded, tmp_path):
     assert (fast_lane.description, fast_lane.max_gpu_hours) == ("Our wording.", 60_000)
     assert list(fast_lane.systems.values_list("slug", flat=True)) == ["lumi"]
     assert fast_lane.history.first().history_change_reason == "refresh_reference_data"
-    assert Cutoff.objects.filter(access_mode__slug="large-scale").count() == 25
+    assert Cutoff.objects.filter(access_mode__slug="large-scale").count() == 23
     assert _section(output, "Created (1)") == ["cutoff large-scale:2027-01-15T10:00:00+01:00"]
     assert _section(output, "Applied") == ["access_mode fast-lane max_gpu_hours: 50000 -> 60000"]
     assert _section(output, "Conflicts, left alone") == [
@@ -379,3 +380,44 @@ def test_it_refuses_a_capacity_below_what_is_allocated_and_changes_nothing(loade
     )
     assert snapshot() == rows
     assert System.objects.get(slug="lumi").allocatable_gpu_hours_per_year == 1_000_000
+
+
+# --- Antennas ------------------------------------------------------------------------------------
+
+
+def test_it_applies_a_links_new_confidence_and_keeps_an_admins_edit_of_another(loaded, tmp_path):
+    ireland = AntennaLink.objects.get(antenna__slug="antenna-ie", factory__slug="l-aif")
+    edited = AntennaLink.objects.get(antenna__slug="antenna-be", factory__slug="jaif")
+    edited.basis = "Confirmed by the site itself."  # an admin's edit
+    edited.save()
+    data = catalogue_data()
+    for link in antenna_in(data, "antenna-ie")["links"]:
+        if link["factory"] == "l-aif":
+            link["confidence"] = "medium"  # the weak link now confirmed
+    for link in antenna_in(data, "antenna-be")["links"]:
+        if link["factory"] == "jaif":
+            link["basis"] = "The file's new basis."
+    data["antennas"].append(
+        {"slug": "antenna-xx", "name": "New Antenna", "country": "IS",
+         "links": [{"factory": "lumi-aif", "confidence": "solid"}]}
+    )  # fmt: skip
+
+    output = _refresh(tmp_path, "--apply", catalogue=data)
+
+    ireland.refresh_from_db()
+    edited.refresh_from_db()
+    assert ireland.confidence == "medium"
+    assert edited.basis == "Confirmed by the site itself."
+    assert "antenna_link antenna-be:jaif basis" in _section(output, "Conflicts")[0]
+    assert Antenna.objects.get(slug="antenna-xx").factories.get().slug == "lumi-aif"
+
+
+def test_it_refuses_a_link_to_a_factory_the_catalogue_lacks_and_writes_nothing(loaded, tmp_path):
+    data = catalogue_data()
+    antenna_in(data, "antenna-be")["links"].append({"factory": "atlantis", "confidence": "solid"})
+    rows = snapshot()
+
+    with pytest.raises(CommandError, match=r"antennas\[0\] \(antenna-be\)\.links\[2\]: no factory"):
+        _refresh(tmp_path, "--apply", catalogue=data)
+
+    assert snapshot() == rows
