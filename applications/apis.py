@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -46,9 +47,12 @@ class AccessModeListApi(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
 
+@transaction.atomic
 def _save_draft(
     request: AuthenticatedRequest, application: Application | None = None
 ) -> Application:
+    """The draft's fields and its team in one transaction with their validation: a refusal of
+    either leaves the draft as it was (or no draft at all)."""
     serializer = ApplicationInputSerializer(
         data=request.data, partial=application is not None, context={"request": request}
     )

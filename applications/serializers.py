@@ -5,13 +5,29 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from applications.models import AccessMode, Application, ApplicationEvent, Attachment, TeamMember
+from applications.models import (
+    TEAM_MAX_MEMBERS,
+    AccessMode,
+    Application,
+    ApplicationEvent,
+    Attachment,
+    TeamMember,
+)
 from applications.selectors import application_public_events
 from factories.models import System
 from organisations.models import Organisation
+from portal.api import Conflict
+from portal.validators import InputSerializer
+
+UNKNOWN_REFERENCE = {
+    "organisation": "You are not a member of an organisation numbered {}.",
+    "access_mode": "There is no open access mode {!r}.",
+    "system": "There is no system {!r}.",
+}
 
 
 class AccessModeSerializer(serializers.ModelSerializer):
@@ -176,23 +192,39 @@ class ApplicationListSerializer(ApplicationSerializer):
         read_only_fields = fields
 
 
-class ApplicationInputSerializer(serializers.Serializer):
-    """A draft's fields; everything optional (a draft may be incomplete)."""
+class TeamMemberInputSerializer(InputSerializer):
+    name = serializers.CharField(max_length=200)
+    email = serializers.EmailField(max_length=254)
+    role = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    affiliation = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
 
-    organisation = serializers.PrimaryKeyRelatedField(
-        queryset=Organisation.objects.all(), required=False, allow_null=True
+
+def _slug_field() -> serializers.SlugField:
+    """The slug of an access mode or system: its shape here (400), whether it exists in
+    `validate` (409, see portal.api)."""
+    return serializers.SlugField(max_length=50, required=False, allow_null=True)
+
+
+class ApplicationInputSerializer(InputSerializer):
+    """A draft's fields; everything optional (a draft may be incomplete), but at least one.
+
+    The shapes answer 400; an organisation, access mode or system that does not exist or is not
+    yours, a member listed twice and a start date beyond the horizon answer 409 (`validate`).
+    """
+
+    multi_line_fields = frozenset({"abstract", "data_sources"})
+
+    organisation = serializers.IntegerField(
+        min_value=1, max_value=2_147_483_647, required=False, allow_null=True
     )
-    access_mode = serializers.SlugRelatedField(
-        slug_field="slug",
-        queryset=AccessMode.objects.filter(is_active=True),
-        required=False,
-        allow_null=True,
-    )
-    system = serializers.SlugRelatedField(
-        slug_field="slug", queryset=System.objects.all(), required=False, allow_null=True
-    )
+    access_mode = _slug_field()
+    system = _slug_field()
     title = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    abstract = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    abstract = serializers.CharField(
+        max_length=5000, required=False, allow_blank=True, trim_whitespace=False
+    )
     ai_domain = serializers.ChoiceField(
         choices=_choices("ai_domain"), required=False, allow_blank=True
     )
@@ -210,7 +242,9 @@ class ApplicationInputSerializer(serializers.Serializer):
     duration_months = serializers.IntegerField(
         min_value=1, max_value=36, required=False, allow_null=True
     )
-    data_sources = serializers.CharField(max_length=3000, required=False, allow_blank=True)
+    data_sources = serializers.CharField(
+        max_length=3000, required=False, allow_blank=True, trim_whitespace=False
+    )
     data_licence = serializers.CharField(max_length=200, required=False, allow_blank=True)
     personal_data = serializers.BooleanField(required=False, allow_null=True)
     gdpr_basis = serializers.ChoiceField(
@@ -221,16 +255,40 @@ class ApplicationInputSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
     )
-    team_members = TeamMemberSerializer(many=True, required=False)
+    # As many as the form takes.
+    team_members = TeamMemberInputSerializer(
+        many=True,
+        required=False,
+        max_length=TEAM_MAX_MEMBERS,  # type: ignore[call-arg]  # stubs: ListSerializer takes it
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Only the user's own organisations: someone else's id reads as unknown, so the API
-        # does not tell which organisation ids exist.
-        request = self.context.get("request")
-        if request is not None and request.user.is_authenticated:
-            organisation = self.fields["organisation"]
-            assert isinstance(organisation, serializers.PrimaryKeyRelatedField)
-            organisation.queryset = Organisation.objects.filter(
-                memberships__user=request.user
-            ).distinct()
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        """The references, resolved: a missing or foreign one is a Conflict (409)."""
+        errors: dict[str, list[str]] = {}
+        request = self.context["request"]
+        lookups: list[tuple[str, QuerySet[Any], str]] = [
+            (
+                "organisation",
+                Organisation.objects.filter(memberships__user=request.user).distinct(),
+                "pk",
+            ),
+            ("access_mode", AccessMode.objects.filter(is_active=True), "slug"),
+            ("system", System.objects.all(), "slug"),
+        ]
+        for name, queryset, key in lookups:
+            value = attrs.get(name)
+            if value is None:
+                continue
+            found = queryset.filter(**{key: value}).first()
+            if found is None:
+                # Someone else's organisation reads as unknown: the API does not tell which
+                # organisation ids exist.
+                errors[name] = [UNKNOWN_REFERENCE[name].format(value)]
+            attrs[name] = found
+        emails = [m["email"].lower() for m in attrs.get("team_members") or ()]
+        twice = sorted({e for e in emails if emails.count(e) > 1})
+        if twice:
+            errors["team_members"] = [f"{e} is listed twice." for e in twice]
+        if errors:
+            raise Conflict(errors)
+        return attrs

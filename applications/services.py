@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from applications import uploads
 from applications.models import (
     TRANSITIONS,
     AccessMode,
@@ -159,10 +160,27 @@ def _check_choices_belong_to_user(user: User, values: dict[str, Any]) -> None:
         raise ValidationError({"organisation": ["You are not a member of this organisation."]})
 
 
+def _check_start_date(values: dict[str, Any]) -> None:
+    """A start date at most APPLICATION_START_HORIZON_DAYS ahead (a setting: 366 days)."""
+    start = values.get("start_date")
+    horizon = settings.APPLICATION_START_HORIZON_DAYS
+    latest = timezone.localdate() + timedelta(days=horizon)
+    if start is not None and start > latest:
+        raise ValidationError(
+            {
+                "start_date": [
+                    f"The start date may be at most {horizon} days ahead "
+                    f"(on {latest.isoformat()} at the latest)."
+                ]
+            }
+        )
+
+
 def _apply_values(application: Application, values: dict[str, Any]) -> list[str]:
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({f: ["This field cannot be set."] for f in sorted(unknown)})
+    _check_start_date(values)
     changed = []
     for field, value in values.items():
         if getattr(application, field) != value:
@@ -245,9 +263,6 @@ def team_members_set(
     )
 
 
-PDF_MAGIC = b"%PDF-"
-
-
 def attachment_error(upload: UploadedFile) -> str | None:
     """Refuse anything that is not a PDF by content, or is over the size limit."""
     limit = settings.ATTACHMENT_MAX_BYTES
@@ -256,12 +271,8 @@ def attachment_error(upload: UploadedFile) -> str | None:
             f"{upload.name} is {upload.size / 1_048_576:.1f} MB: attachments may be at most "
             f"{limit // 1_048_576} MB."
         )
-    upload.seek(0)
-    head = upload.read(1024)
-    upload.seek(0)
-    if PDF_MAGIC not in head[:1024] or not head.lstrip().startswith(PDF_MAGIC):
-        return f"{upload.name} is not a PDF file (its content is not PDF, whatever its name)."
-    return None
+    # Parsed: no JavaScript, launch actions or embedded files (applications/uploads.py).
+    return uploads.pdf_error(upload, upload.name or "The file")
 
 
 @transaction.atomic
@@ -275,7 +286,8 @@ def attachment_add(*, application: Application, actor: User, upload: UploadedFil
     attachment = Attachment(
         application=application,
         token=secrets.token_hex(16),
-        name=Path(upload.name or "attachment.pdf").name[:200],
+        # Stored, shown and served as a safe base name ending in .pdf, whatever was sent.
+        name=uploads.safe_name(upload.name),
         size=upload.size or 0,
         uploaded_by=actor,
     )

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from applications import rules, services
+from applications import rules, services, uploads
 from applications import selectors as applications_selectors
 from applications.filters import ApplicationFilter
 from applications.forms import (
@@ -232,12 +232,7 @@ def attachment_download(
 ) -> FileResponse:
     application = applications_selectors.application_get_for_applicant(user=request.user, pk=pk)
     attachment = get_object_or_404(application.attachments, pk=attachment_id)
-    return FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.name,
-        content_type="application/pdf",
-    )
+    return uploads.attachment_response(attachment)
 
 
 @login_required

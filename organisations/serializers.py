@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from organisations.countries import ELIGIBLE_COUNTRIES
 from organisations.models import Organisation, OrganisationType
+from portal.validators import InputSerializer
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
@@ -32,10 +34,17 @@ class OrganisationSerializer(serializers.ModelSerializer):
         return None
 
 
-class OrganisationInputSerializer(serializers.Serializer):
+class OrganisationInputSerializer(InputSerializer):
+    """The shapes answer 400; a VAT number that fails its country's rules, an SME declaration of
+    another type or a website the model refuses answer 409 (the service's rules)."""
+
     legal_name = serializers.CharField(max_length=255)
-    country = serializers.CharField(max_length=2)
+    # The countries whose organisations may apply (organisations/countries.py).
+    country = serializers.ChoiceField(choices=ELIGIBLE_COUNTRIES)
     org_type = serializers.ChoiceField(choices=OrganisationType.choices)
     registration_number = serializers.CharField(max_length=40, required=False, allow_blank=True)
     sme_declared = serializers.BooleanField(required=False, default=False)
-    website = serializers.URLField(required=False, allow_blank=True)
+    # The shape of a web address; whether its host is one, the model's URL check (409).
+    website = serializers.RegexField(
+        r"\Ahttps?://[^\s/?#]+\.[^\s]+\Z", max_length=200, required=False, allow_blank=True
+    )

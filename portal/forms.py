@@ -7,9 +7,12 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from portal.validators import TextInputsFormMixin
 
-class BootstrapMixin:
-    """Bootstrap classes on widgets, so templates can render fields plainly."""
+
+class BootstrapMixin(TextInputsFormMixin):
+    """Bootstrap classes on widgets, so templates can render fields plainly; and every text field
+    checked for control characters (single-line ones for line breaks and bidi overrides too)."""
 
     fields: dict[str, forms.Field]  # the form's, which this mixin is mixed into
 

@@ -150,6 +150,8 @@ MIDDLEWARE = [
     # Anonymous catalogue pages from the cache, before the rest of the stack (factories/caching.py).
     "factories.caching.PublicCatalogueCacheMiddleware",
     "portal.middleware.DatabaseUnavailableMiddleware",
+    # A control character in the URL, a cookie or a header: 400 (portal/request_checks.py).
+    "portal.request_checks.RequestTextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -303,11 +305,9 @@ PORTAL_PERIODIC_TASKS = {
     "send-digests": {"task": "notifications.tasks.send_digests", "every_seconds": 86400},
     # Hand-offs to the sites that a lost message left behind, sent again (handoffs).
     "sweep-handoffs": {"task": "handoffs.tasks.sweep", "every_seconds": 300},
-    # Allocations past their end date ended; report reminders and escalations.
-    "check-allocations": {"task": "allocations.tasks.check_allocations", "every_seconds": 3600},
 }
 CELERY_BEAT_SCHEDULE: dict = {}
-# Allocations' reports (allocations.selectors.report_policy): the defaults of an access mode with
+# Allocations' reports (allocations.services.report_policy): the defaults of an access mode with
 # no ReportPolicy row (set per mode in the admin). The final report is due this many days after
 # the end; allocations longer than this many months owe a progress report every that many months.
 ALLOCATION_FINAL_REPORT_DAYS = env_int("ALLOCATION_FINAL_REPORT_DAYS", 30)
@@ -478,8 +478,10 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "portal.api.Pagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "portal.api_schema.AutoSchema",
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
+    # Every write takes JSON (bounded in size and depth): any other body answers 415.
+    "DEFAULT_PARSER_CLASSES": ["portal.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -525,6 +527,8 @@ PORTAL_SITE_URL = env_str("PORTAL_SITE_URL", "http://127.0.0.1:8000").rstrip("/"
 # Uploaded attachments: PDF only (checked by content), at most this many bytes each.
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# A start date may lie at most this many days ahead (a draft's, the form's and the API's).
+APPLICATION_START_HORIZON_DAYS = env_int("APPLICATION_START_HORIZON_DAYS", 366)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # A reviewer's due date: this many working days before the expected decision date (the
 # approver's time to decide), never before the next working day.

@@ -1,10 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import views
+from .api import api_not_found
 
 admin.site.site_header = "AI Factory access portal: administration"
 admin.site.site_title = "AI Factory portal admin"
@@ -31,11 +32,14 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's script as a file: no inline script under the CSP.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # Any other /api/ URL: the API's JSON 404, in every mode (DEBUG's HTML page too).
+    re_path(r"^api/", api_not_found, name="api-not-found"),
 ]
 
 if settings.PORTAL_BENCH:
     urlpatterns.append(path("bench/baseline/", views.bench_baseline, name="bench-baseline"))
 
+handler400 = "portal.api.bad_request"
 handler403 = "portal.views.permission_denied"
 handler404 = "portal.views.page_not_found"
 handler500 = "portal.views.server_error"

@@ -6,7 +6,11 @@ from rest_framework import serializers
 
 from applications.models import AccessMode
 from factories.models import System
+from portal.validators import InputSerializer
 from reviews.models import Assignment, Decision, Review
+
+# The most GPU-hours a review may recommend or a decision award (the draft's own bound).
+MAX_GPU_HOURS = 2_000_000_000
 
 
 class AssignmentSerializer(serializers.ModelSerializer):
@@ -40,7 +44,18 @@ class AssignmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ReviewInputSerializer(serializers.Serializer):
+class ReviewInputSerializer(InputSerializer):
+    multi_line_fields = frozenset(
+        {
+            "technical_feasibility_note",
+            "ai_innovation_note",
+            "team_readiness_note",
+            "resource_justification_note",
+            "comment_for_applicant",
+            "internal_note",
+        }
+    )
+
     technical_feasibility = serializers.IntegerField(min_value=0, max_value=5)
     technical_feasibility_note = serializers.CharField(max_length=1000)
     ai_innovation = serializers.IntegerField(min_value=0, max_value=5)
@@ -52,7 +67,9 @@ class ReviewInputSerializer(serializers.Serializer):
     comment_for_applicant = serializers.CharField(max_length=4000)
     internal_note = serializers.CharField(max_length=4000, required=False, allow_blank=True)
     recommendation = serializers.ChoiceField(choices=Review.Recommendation.choices)
-    recommended_gpu_hours = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    recommended_gpu_hours = serializers.IntegerField(
+        min_value=1, max_value=MAX_GPU_HOURS, required=False, allow_null=True
+    )
 
 
 class ReviewSerializer(serializers.ModelSerializer):
@@ -77,15 +94,19 @@ class ReviewSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DeclineInputSerializer(serializers.Serializer):
+class DeclineInputSerializer(InputSerializer):
     reason = serializers.CharField(max_length=300)
     conflict_of_interest = serializers.BooleanField(required=False, default=False)
 
 
-class DecisionInputSerializer(serializers.Serializer):
+class DecisionInputSerializer(InputSerializer):
+    multi_line_fields = frozenset({"comment"})
+
     outcome = serializers.ChoiceField(choices=Decision.Outcome.choices)
     # A rejection gives no hours: absent means None (the service's argument is required).
-    gpu_hours = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    gpu_hours = serializers.IntegerField(
+        min_value=1, max_value=MAX_GPU_HOURS, required=False, allow_null=True, default=None
+    )
     comment = serializers.CharField(max_length=4000)
 
 

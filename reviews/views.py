@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from allocations import selectors as allocations_selectors
+from applications import uploads
 from applications.filters import ApplicationFilter
 from applications.models import OPEN_STATUSES, Application, ApplicationStatus
 from factories.models import AIFactory
@@ -182,10 +183,7 @@ def site_attachment_download(
 ) -> FileResponse:
     application = reviews_selectors.application_get_for_reviewer(user=request.user, pk=pk)
     attachment = get_object_or_404(application.attachments, pk=attachment_id)
-    return FileResponse(
-        attachment.file.open("rb"), as_attachment=True, filename=attachment.name,
-        content_type="application/pdf",
-    )  # fmt: skip
+    return uploads.attachment_response(attachment)
 
 
 @approver_or_staff_required

@@ -2,21 +2,46 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from pypdf import PdfWriter
+from pypdf.generic import NameObject, StreamObject
 
 from applications.models import Application, ApplicationEvent
 
-SMALL_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+def pdf_bytes(padding: int = 0) -> bytes:
+    """A real one-page PDF (attachments are parsed: applications/uploads.py), carrying a stream
+    of `padding` bytes when given."""
+    writer = PdfWriter()
+    writer.pdf_header = b"%PDF-1.4"
+    writer.add_blank_page(72, 72)
+    if padding:
+        stream = StreamObject()
+        stream.set_data(b"0" * padding)
+        writer.root_object[NameObject("/Padding")] = writer._add_object(stream)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+SMALL_PDF = pdf_bytes()
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
 
 
 def pdf(name: str = "plan.pdf", size: int | None = None) -> SimpleUploadedFile:
     """A PDF upload; padded to `size` bytes when given."""
-    content = SMALL_PDF if size is None else SMALL_PDF + b"0" * (size - len(SMALL_PDF))
+    content: bytes = SMALL_PDF
+    if size is not None:
+        padding = size - len(pdf_bytes(1)) + 1
+        for _ in range(3):  # the digits of the stream's /Length shift the size a little
+            content = pdf_bytes(padding)
+            padding += size - len(content)
+        assert len(content) == size
     return SimpleUploadedFile(name, content, content_type="application/pdf")
 
 

@@ -267,10 +267,13 @@ def test_it_pages_the_factories(client, catalogue):
 def test_it_caps_the_page_size_at_100(client, catalogue):
     create_factories_with_systems(100)
 
-    body = client.get(f"{FACTORIES}?page_size=1000").json()
+    body = client.get(f"{FACTORIES}?page_size=100").json()
+    refused = _assert_error(client.get(f"{FACTORIES}?page_size=1000"), 400, "invalid")
 
     assert body["count"] == 119
     assert len(body["results"]) == 100
+    # Beyond the bound the schema states: refused, not silently cut to it.
+    assert refused["errors"] == {"page_size": ["A whole number from 1 to 100."]}
 
 
 @pytest.mark.parametrize("page", ["4", "0", "abc"])

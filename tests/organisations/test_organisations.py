@@ -133,7 +133,6 @@ def test_it_creates_an_organisation_through_the_api(client, alice):
 @pytest.mark.parametrize(
     ("payload", "field"),
     [
-        ({"registration_number": "DE136695977"}, "registration_number"),
         ({"country": "US"}, "country"),
         ({"org_type": "charity"}, "org_type"),
         ({"legal_name": ""}, "legal_name"),
@@ -149,6 +148,22 @@ def test_it_answers_400_for_a_bad_organisation_in_the_api(client, alice, payload
     body = response.json()
     assert body["code"] == "invalid"
     assert list(body["errors"]) == [field]
+    assert not Organisation.objects.exists()
+
+
+def test_it_answers_409_for_a_vat_number_that_breaks_its_countrys_rules(client, alice):
+    """Well-formed, but refused by a rule: a 409 (portal/api.py), nothing saved."""
+    client.force_login(alice)
+    data = {"legal_name": "Alice AI GmbH", "country": "DE", "org_type": "startup"}
+
+    response = client.post(
+        API, {**data, "registration_number": "DE136695977"}, content_type="application/json"
+    )
+
+    assert response.status_code == 409
+    body = response.json()
+    assert body["code"] == "conflict"
+    assert list(body["errors"]) == ["registration_number"]
     assert not Organisation.objects.exists()
 
 

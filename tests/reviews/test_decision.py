@@ -165,13 +165,15 @@ def test_it_shows_the_letter_to_the_sites_reviewers_but_not_to_another_site(
         ),
     ],
 )
-def test_it_answers_400_for_a_bad_decision(client, ready, site_x, body, field, message):
+def test_it_answers_400_or_409_for_a_bad_decision(client, ready, site_x, body, field, message):
+    """A body the schema refuses is a 400; hours the service's rules refuse, a 409."""
     login(client, site_x.approver)
 
     response = decide(client, ready, **body)
 
-    assert response.status_code == 400
-    assert response.json()["code"] == "invalid"
+    status, code = (409, "conflict") if field == "gpu_hours" else (400, "invalid")
+    assert response.status_code == status
+    assert response.json()["code"] == code
     assert response.json()["errors"][field] == [message]
     assert_undecided(ready)
 
@@ -194,7 +196,7 @@ def test_it_refuses_more_than_the_system_has_left(client, ready, site_x):
 
     response = decide(client, ready, outcome="approve", gpu_hours=1000, comment="All.")
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert response.json()["errors"]["gpu_hours"] == [
         f"Only 900 GPU-hours are left on LUMI for {year}."
     ]
@@ -220,7 +222,7 @@ def test_it_counts_earlier_allocations_of_the_same_year_against_capacity(
 
     response = decide(client, ready, outcome="approve", gpu_hours=501, comment="More.")
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "Only 500 GPU-hours are left on LUMI" in response.json()["errors"]["gpu_hours"][0]
     ready.refresh_from_db()
     assert ready.status == ApplicationStatus.UNDER_REVIEW
@@ -232,7 +234,7 @@ def test_it_refuses_an_approval_while_the_capacity_is_unpublished(client, ready,
 
     response = decide(client, ready, outcome="approve", gpu_hours=100, comment="Yes.")
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert response.json()["errors"]["gpu_hours"] == [
         "The capacity of LUMI is not published yet: an admin must set its allocatable GPU-hours "
         "per year first."
@@ -252,7 +254,7 @@ def test_it_refuses_a_decision_before_the_required_reviews(client, submit_applic
 
     response = decide(client, application, outcome="reject", comment="No.")
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert response.json()["errors"] == {
         "non_field_errors": ["The reviews this access mode needs are not all in yet."]
     }
@@ -265,7 +267,7 @@ def test_it_refuses_a_second_decision(client, ready, site_x):
 
     again = decide(client, ready, outcome="approve", gpu_hours=10, comment="Yes after all.")
 
-    assert again.status_code == 400
+    assert again.status_code == 409
     assert "This application is rejected: it cannot be decided now." in str(again.json())
     assert Decision.objects.get().outcome == Decision.Outcome.REJECT
     assert not Allocation.objects.exists()

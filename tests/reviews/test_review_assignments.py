@@ -64,7 +64,7 @@ def test_it_records_a_review_and_tells_the_approver(
     assert Notification.objects.filter(key=f"ready:{routed.pk}:paula@csc.fi").exists()
 
     again = post(client, api(assignment, "review"), REVIEW_VALUES)
-    assert again.status_code == 400
+    assert again.status_code == 409
     assert "This assignment is review submitted." in str(again.json())
     assert Review.objects.count() == 1
 
@@ -104,13 +104,14 @@ def test_it_records_a_review_and_tells_the_approver(
         ),
     ],
 )
-def test_it_answers_400_for_a_bad_review(client, routed, site_x, values, field, message):
+def test_it_answers_400_or_409_for_a_bad_review(client, routed, site_x, values, field, message):
+    """A body the schema refuses is a 400; hours the service's rules refuse, a 409."""
     assignment = routed.assignments.get()
     login(client, site_x.technical[0])
 
     response = post(client, api(assignment, "review"), {**REVIEW_VALUES, **values})
 
-    assert response.status_code == 400
+    assert response.status_code == (409 if field == "recommended_gpu_hours" else 400)
     assert response.json()["errors"][field] == [message]
     assert not Review.objects.exists()
     assignment.refresh_from_db()
@@ -240,6 +241,6 @@ def test_it_refuses_to_decline_after_reviewing(client, routed, site_x):
 
     response = post(client, api(assignment, "decline"), {"reason": "Changed my mind"})
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     assignment.refresh_from_db()
     assert assignment.status == Assignment.Status.DONE
