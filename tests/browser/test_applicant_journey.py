@@ -14,9 +14,12 @@ from playwright.sync_api import Page, expect
 
 from applications import services as access_services
 from applications.models import Application
+from factories.models import System
 from notifications.models import Notification
 from notifications.services import notification_send
 from organisations.models import Organisation
+from reviews.models import SiteRole
+from tests.model_factories import SiteRoleFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -55,6 +58,14 @@ def create_organisation(page: Page) -> None:
     expect(page.get_by_text("Nora Neural GmbH was created; you represent it.")).to_be_visible()
 
 
+def staff_lumi() -> None:
+    """LUMI with a published capacity, a technical reviewer and an approver at its site."""
+    lumi = System.objects.get(slug="lumi")
+    System.objects.filter(pk=lumi.pk).update(allocatable_gpu_hours_per_year=1_000_000)
+    for role in (SiteRole.Role.TECHNICAL, SiteRole.Role.APPROVER):
+        SiteRoleFactory(user=UserFactory(), factory=lumi.factory, role=role)
+
+
 def fill_the_steps(page: Page, start: str) -> None:
     next_step = page.get_by_role("button", name="Next")
 
@@ -72,7 +83,7 @@ def fill_the_steps(page: Page, start: str) -> None:
     next_step.click()
 
     expect(page.locator('[aria-current="step"]')).to_have_text("3. Resources")
-    page.get_by_label("System").select_option(label="LUMI (LUMI AIF, Kajaani) · Operational")
+    page.get_by_label("LUMI (LUMI AIF, Kajaani) · Operational").check()
     page.get_by_label("GPU-hours").fill("1000")
     page.get_by_label("Start date").fill(start)
     page.get_by_label("Duration (months)").select_option(label="2 months")
@@ -89,6 +100,7 @@ def test_it_takes_a_new_applicant_from_sign_up_to_a_submitted_application(
     live_server, page: Page, monkeypatch
 ):
     call_command("load_reference_data", verbosity=0)
+    staff_lumi()  # so that LUMI can take the application (applications.intake)
     # The applicant's view right after submitting, before a worker routes the application: the
     # hand-over to routing is recorded, not run (eager Celery would route it at once).
     routed: list[int] = []

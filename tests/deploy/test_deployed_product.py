@@ -342,7 +342,7 @@ def apply(page: Page, *, title: str, gpu_hours: int) -> int:
     page.get_by_label("Name (member 1)").fill("Nora Neural")
     page.get_by_label("Email (member 1)").fill(APPLICANT)
     next_step.click()
-    page.get_by_label("System").select_option(label="LUMI (LUMI AIF, Kajaani) · Operational")
+    page.get_by_label("LUMI (LUMI AIF, Kajaani) · Operational").check()
     page.get_by_label("GPU-hours").fill(str(gpu_hours))
     page.get_by_label("Start date").fill((timezone.localdate() + timedelta(days=10)).isoformat())
     page.get_by_label("Duration (months)").select_option(label="2 months")
