@@ -18,11 +18,13 @@ from allocations.models import Allocation
 from allocations.services import changes as change_services
 from allocations.services import reports as report_services
 from applications import services as application_services
+from factories.models import System
 from notifications import services as notification_services
 from notifications.models import Notification
+from reviews.models import ConflictOfInterest
 from reviews.services import deadlines as deadline_services
 from reviews.services import decisions as decision_services
-from tests.fixtures.reviews import review_all
+from tests.fixtures.reviews import CAPACITY, review_all
 from tests.model_factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +58,23 @@ def template_of(notification) -> str:
 
 def links(text: str) -> set[str]:
     return set(re.findall(r"https?://[^\s\"'<>]+", text))
+
+
+def stranded_at_it4lia(submit_application, site_y, capture):
+    """An application at IT4LIA whose one technical reviewer, Yann, turns out to have a conflict
+    of interest with Alice's organisation by the time it is routed: nobody is left to route it
+    to, so it needs attention."""
+    System.objects.filter(pk=site_y.system.pk).update(allocatable_gpu_hours_per_year=CAPACITY)
+    with capture() as after_commit:
+        application = submit_application(system=site_y.system, title="At IT4LIA")
+    ConflictOfInterest.objects.create(
+        reviewer=site_y.technical[0], organisation=application.organisation,
+        reason="He advises them.",
+    )  # fmt: skip
+    with capture(execute=True):
+        for callback in after_commit:  # the routing and the receipt, as after the commit
+            callback()
+    return application
 
 
 @pytest.fixture
@@ -102,9 +121,7 @@ def every_email(
     notification_services.notification_preferences_update(
         user=site_y.approver, turned_off=[], daily_digest=True, language=""
     )
-    with django_capture_on_commit_callbacks(execute=True):
-        # Large Scale needs two scientific reviewers: IT4LIA has none.
-        submit_application(mode="large-scale", system=site_y.system, title="At IT4LIA")
+    stranded_at_it4lia(submit_application, site_y, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
         assert notification_services.notifications_digest_send() == 1
     notifications = list(Notification.objects.order_by("pk"))
@@ -186,8 +203,7 @@ def test_an_approver_who_is_staff_too_gets_both_links(
     settings.PORTAL_SITE_URL = PORTAL
     User.objects.filter(pk=site_y.approver.pk).update(is_superuser=True, is_staff=True)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        application = submit_application(mode="large-scale", system=site_y.system)
+    application = stranded_at_it4lia(submit_application, site_y, django_capture_on_commit_callbacks)
 
     (notification,) = Notification.objects.filter(key__startswith="attention:")
     assert notification.recipient == "yara@cineca.it"
