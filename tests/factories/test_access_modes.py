@@ -212,3 +212,17 @@ def test_a_system_page_of_a_mode_with_an_expired_cutoff_only_says_not_now(client
 
     assert "The next cut-off is not yet published." in text
     assert System.objects.get(slug="lumi").status == "operational"
+
+
+def test_it_serves_a_mode_page_from_the_cache_until_its_cutoffs_change(
+    client, modes, django_assert_num_queries
+):
+    client.get("/access-modes/large-scale/")
+    with django_assert_num_queries(0):
+        assert client.get("/access-modes/large-scale/").status_code == 200
+
+    soon = timezone.now() + timedelta(hours=1)
+    Cutoff.objects.create(access_mode=modes["large-scale"], closes_at=soon)
+
+    text = _text(client.get("/access-modes/large-scale/").content.decode())
+    assert f"next cut-off {timezone.localtime(soon):%-d %B %Y, %H:%M}" in text
