@@ -53,7 +53,8 @@ def _needs(application: Application, assignments: list[tuple[int, str, str]]) ->
     mode = application.submitted_access_mode
     wanted = {"technical": mode.technical_reviews, "scientific": mode.scientific_reviews}
     for _reviewer_id, kind, status in assignments:
-        if status != Assignment.Status.DECLINED:
+        # Declined, or closed by a move to another site: that review is still needed.
+        if status not in (Assignment.Status.DECLINED, Assignment.Status.CLOSED):
             wanted[kind] -= 1
     return {kind: max(n, 0) for kind, n in wanted.items()}
 

@@ -25,8 +25,9 @@ def staff(db):
 def test_it_routes_an_application_again_once_the_pool_is_fixed(
     client, staff, submit_application, site_x
 ):
-    SiteRole.objects.filter(factory=site_x.factory).exclude(role="approver").update(is_active=False)
     application = submit_application()
+    # The site's reviewers left after the submission (a site without them takes none).
+    SiteRole.objects.filter(factory=site_x.factory).exclude(role="approver").update(is_active=False)
     review_services.application_route(application_id=application.pk)
     application.refresh_from_db()
     assert application.status == Application.Status.NEEDS_ATTENTION

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from applications.models import ApplicationEvent, ApplicationStatus
+from applications.models import Application, ApplicationEvent, ApplicationStatus
 from factories.models import System
 from notifications import services as notifications_services
 from notifications.models import Notification
@@ -181,6 +181,16 @@ def meluxina(catalogue) -> System:
     return System.objects.get(slug="meluxina")
 
 
+def submit_unstaffed(submit_application, system: System, **values) -> Application:
+    """An application for `system`, whose site has nobody to review. Submission refuses such a
+    site, so it is submitted at LUMI (staffed) and its system is then `system`: as if the site's
+    reviewers had left between submission and routing."""
+    application = submit_application(**values)
+    Application.objects.filter(pk=application.pk).update(system=system)
+    application.refresh_from_db()
+    return application
+
+
 def test_it_flags_an_application_a_site_cannot_staff_and_tells_the_admins(
     submit_application,
     meluxina,
@@ -189,7 +199,7 @@ def test_it_flags_an_application_a_site_cannot_staff_and_tells_the_admins(
     django_capture_on_commit_callbacks,
     mailoutbox,
 ):
-    application = submit_application(system=meluxina)
+    application = submit_unstaffed(submit_application, meluxina)
 
     record = route(application, django_capture_on_commit_callbacks)
 
@@ -214,8 +224,9 @@ def test_it_flags_an_application_a_site_cannot_staff_and_tells_the_admins(
 def test_it_flags_a_site_short_of_scientific_reviewers_and_keeps_whom_it_found(
     submit_application, site_x, admin_user, django_capture_on_commit_callbacks, mailoutbox
 ):
-    SiteRole.objects.filter(user__in=site_x.scientific[1:]).update(is_active=False)
     application = submit_application(mode="large-scale")
+    # Two of the scientific reviewers left after the submission.
+    SiteRole.objects.filter(user__in=site_x.scientific[1:]).update(is_active=False)
 
     route(application, django_capture_on_commit_callbacks)
 
@@ -236,7 +247,7 @@ def test_it_flags_a_site_short_of_scientific_reviewers_and_keeps_whom_it_found(
 def test_it_alerts_once_when_an_unstaffable_application_is_routed_twice(
     submit_application, meluxina, admin_user, site_x, django_capture_on_commit_callbacks, mailoutbox
 ):
-    application = submit_application(system=meluxina)
+    application = submit_unstaffed(submit_application, meluxina)
 
     route(application, django_capture_on_commit_callbacks)
     again = route(application, django_capture_on_commit_callbacks)
@@ -252,7 +263,7 @@ def test_it_alerts_once_when_an_unstaffable_application_is_routed_twice(
 def test_it_routes_a_flagged_application_when_an_admin_asks_again(
     submit_application, meluxina, admin_user, django_capture_on_commit_callbacks, mailoutbox
 ):
-    application = submit_application(system=meluxina)
+    application = submit_unstaffed(submit_application, meluxina)
     route(application, django_capture_on_commit_callbacks)
     rex = site_person(meluxina.factory, "rex@lxp.lu", "Rex Reviewer", SiteRole.Role.TECHNICAL)
 
@@ -285,7 +296,7 @@ def test_it_never_drops_an_application_whose_routing_failed_for_good(
 def test_it_hides_the_attention_reason_from_the_applicant(
     client, submit_application, meluxina, alice, admin_user, django_capture_on_commit_callbacks
 ):
-    application = submit_application(system=meluxina)
+    application = submit_unstaffed(submit_application, meluxina)
     route(application, django_capture_on_commit_callbacks)
 
     page = login(client, alice).get(f"/applications/{application.pk}/")
