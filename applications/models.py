@@ -158,8 +158,12 @@ S = ApplicationStatus
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.DRAFT: frozenset({S.SUBMITTED, S.WITHDRAWN}),
     S.SUBMITTED: frozenset({S.UNDER_REVIEW, S.NEEDS_ATTENTION, S.WITHDRAWN}),
-    S.NEEDS_ATTENTION: frozenset({S.UNDER_REVIEW, S.WITHDRAWN}),
-    S.UNDER_REVIEW: frozenset({S.APPROVED, S.REJECTED, S.WITHDRAWN, S.NEEDS_ATTENTION}),
+    # Back to submitted: moved, with the applicant's consent, to a system at another site
+    # (reviews.services.rerouting), where it is routed afresh.
+    S.NEEDS_ATTENTION: frozenset({S.UNDER_REVIEW, S.WITHDRAWN, S.SUBMITTED}),
+    S.UNDER_REVIEW: frozenset(
+        {S.APPROVED, S.REJECTED, S.WITHDRAWN, S.NEEDS_ATTENTION, S.SUBMITTED}
+    ),
     S.APPROVED: frozenset(),
     S.REJECTED: frozenset(),
     S.WITHDRAWN: frozenset(),

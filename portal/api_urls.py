@@ -5,6 +5,7 @@ from django.urls import path
 from allocations import apis as allocations_apis
 from applications import apis as applications_apis
 from factories import apis as catalogue
+from finder import apis as finder_apis
 from handoffs import apis as handoffs_apis
 from organisations import apis as organisations_apis
 from portal_statistics import apis as statistics_apis
@@ -69,6 +70,17 @@ urlpatterns = [
     ),
     path("allocations/", allocations_apis.AllocationListApi.as_view(), name="allocation-list"),
     path("statistics/", statistics_apis.StatisticsApi.as_view(), name="statistics"),
+    path("finder/", finder_apis.FinderApi.as_view(), name="finder"),
+    path(
+        "applications/<int:pk>/alternatives/",
+        finder_apis.ApplicationAlternativesApi.as_view(),
+        name="application-alternatives",
+    ),
+    path(
+        "applications/<int:pk>/alternatives/accept/",
+        finder_apis.ApplicationMoveApi.as_view(),
+        name="application-move",
+    ),
     path(
         "applications/<int:pk>/allocation/",
         allocations_apis.AllocationDetailApi.as_view(),

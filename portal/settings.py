@@ -141,6 +141,7 @@ INSTALLED_APPS = [
     "handoffs",
     "usage",
     "portal_statistics",
+    "finder",
 ]
 AUTH_USER_MODEL = "accounts.User"
 
@@ -305,9 +306,11 @@ PORTAL_PERIODIC_TASKS = {
     "send-digests": {"task": "notifications.tasks.send_digests", "every_seconds": 86400},
     # Hand-offs to the sites that a lost message left behind, sent again (handoffs).
     "sweep-handoffs": {"task": "handoffs.tasks.sweep", "every_seconds": 300},
+    # Allocations past their end date ended; report reminders and escalations.
+    "check-allocations": {"task": "allocations.tasks.check_allocations", "every_seconds": 3600},
 }
 CELERY_BEAT_SCHEDULE: dict = {}
-# Allocations' reports (allocations.services.report_policy): the defaults of an access mode with
+# Allocations' reports (allocations.selectors.report_policy): the defaults of an access mode with
 # no ReportPolicy row (set per mode in the admin). The final report is due this many days after
 # the end; allocations longer than this many months owe a progress report every that many months.
 ALLOCATION_FINAL_REPORT_DAYS = env_int("ALLOCATION_FINAL_REPORT_DAYS", 30)

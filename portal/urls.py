@@ -27,6 +27,7 @@ urlpatterns = [
     path("applications/", include("applications.urls")),
     path("review/", include("reviews.urls")),
     path("statistics/", include("portal_statistics.urls")),
+    path("finder/", include("finder.urls")),
     path("notifications/", include("notifications.urls")),
     path("api/v1/", include("portal.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -222,6 +222,32 @@ MATRIX: dict[str, dict[str, str]] = {
     "POST /statistics/": {
         "-":          "405    405    405    405    405    405    405    405",
     },
+    "GET /finder/": {  # public: the form, and the ranking for the inputs given
+        "-":          "ok     ok     ok     ok     ok     ok     ok     ok",
+    },
+    "POST /finder/": {
+        "-":          "405    405    405    405    405    405    405    405",
+    },
+    "GET /finder/applications/<int:pk>/move/": {
+        "draft":      "login  405    405    405    405    405    405    405",
+        "submitted":  "login  405    405    405    405    405    405    405",
+        "allocation": "login  405    405    405    405    405    405    405",
+    },
+    "POST /finder/applications/<int:pk>/move/": {  # the applicant only; none is offered a move
+        "draft":      "login  400    404    404    404    404    404    404",
+        "submitted":  "login  400    404    404    404    404    404    404",
+        "allocation": "login  400    404    404    404    404    404    404",
+    },
+    "GET /finder/applications/<int:pk>/propose/": {  # staff propose, the applicant decides
+        "draft":      "login  403    403    403    403    403    403    ok",
+        "submitted":  "login  403    403    403    403    403    403    ok",
+        "allocation": "login  403    403    403    403    403    403    ok",
+    },
+    "POST /finder/applications/<int:pk>/propose/": {  # an empty form: refused
+        "draft":      "login  403    403    403    403    403    403    400",
+        "submitted":  "login  403    403    403    403    403    403    400",
+        "allocation": "login  403    403    403    403    403    403    400",
+    },
     "GET /notifications/preferences/": {  # one's own: no user in the URL or the form
         "-":          "login  ok     ok     ok     ok     ok     ok     ok",
     },
@@ -598,6 +624,19 @@ MATRIX: dict[str, dict[str, str]] = {
     },
     "GET /api/v1/statistics/": {
         "-":          "ok     ok     ok     ok     ok     ok     ok     ok",
+    },
+    "GET /api/v1/finder/": {  # public; without the required organisation type, a 400
+        "-":          "400    400    400    400    400    400    400    400",
+    },
+    "GET /api/v1/applications/{id}/alternatives/": {  # the applicant only
+        "draft":      "401    ok     404    404    404    404    404    404",
+        "submitted":  "401    ok     404    404    404    404    404    404",
+        "allocation": "401    ok     404    404    404    404    404    404",
+    },
+    "POST /api/v1/applications/{id}/alternatives/accept/": {  # an empty body: refused
+        "draft":      "401    400    404    404    404    404    404    404",
+        "submitted":  "401    400    404    404    404    404    404    404",
+        "allocation": "401    400    404    404    404    404    404    404",
     },
     # The site API takes a factory's site key, never a person's session or token (staff too):
     # the keys' own cells (their factory's objects, another's: 404) are in tests/handoffs and

@@ -1,0 +1,109 @@
+"""The finder's inputs: one form, read by the page (`/finder/`) and the API (`GET
+/api/v1/finder/`) alike, so both accept and refuse the same things with the same words."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django_countries import countries
+
+from applications.models import Workload
+from factories.models import System
+from finder import ranking
+from organisations.models import OrganisationType
+
+
+def _country_choices() -> list[tuple[str, str]]:
+    return [("", "—"), *((code, str(name)) for code, name in countries)]
+
+
+class FinderForm(forms.Form):
+    org_type = forms.ChoiceField(
+        label="Organisation type", choices=OrganisationType.choices, help_text="Who applies."
+    )
+    country = forms.ChoiceField(
+        label="Organisation's country", choices=_country_choices, required=False,
+        help_text="Finds an AI Factory Antenna in your country linked to the factory.",
+    )  # fmt: skip
+    workload = forms.ChoiceField(
+        choices=[("", "—"), *Workload.choices], required=False, help_text="What you will run."
+    )
+    model_parameters_billions = forms.DecimalField(
+        label="Model size (billions of parameters)", required=False, min_value=0,
+        max_value=100_000, max_digits=9, decimal_places=3,
+    )  # fmt: skip
+    gpu_hours = forms.IntegerField(
+        label="GPU-hours", required=False, min_value=1, max_value=100_000_000
+    )
+    node_hours = forms.IntegerField(
+        label="Node-hours", required=False, min_value=1, max_value=10_000_000,
+        help_text="Instead of GPU-hours: converted with each system's GPUs per node.",
+    )  # fmt: skip
+    accelerator = forms.CharField(
+        label="Preferred accelerator", required=False, max_length=60,
+        help_text="A model name or part of it, e.g. H100, GH200, MI250X.",
+    )  # fmt: skip
+    gpu_memory_gb = forms.IntegerField(
+        label="GPU memory needed (GB)", required=False, min_value=1, max_value=4096
+    )
+    frameworks = forms.CharField(
+        label="Frameworks or containers", required=False, max_length=200,
+        help_text="E.g. PyTorch, JAX, Apptainer.",
+    )  # fmt: skip
+    start = forms.DateField(label="Earliest start", required=False, help_text="YYYY-MM-DD.")
+    duration_months = forms.IntegerField(
+        label="Duration (months)", required=False, min_value=1, max_value=60
+    )
+    data_country = forms.ChoiceField(
+        label="Data must stay in", choices=_country_choices, required=False,
+        help_text="A country your data may not leave.",
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            css = "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+        self.fields["start"].widget.input_type = "date"
+
+    def clean_start(self) -> Any:
+        start = self.cleaned_data.get("start")
+        if start is not None and start < timezone.localdate():
+            raise forms.ValidationError("The earliest start cannot be in the past.")
+        return start
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("gpu_hours") and data.get("node_hours"):
+            self.add_error("node_hours", "Give GPU-hours or node-hours, not both.")
+        return data
+
+    def needs(self) -> ranking.Needs:
+        """The needs stated (call `is_valid()` first, and only when it held)."""
+        data = self.cleaned_data
+        return ranking.Needs(
+            org_type=data["org_type"],
+            country=data.get("country") or "",
+            workload=data.get("workload") or "",
+            model_parameters_billions=data.get("model_parameters_billions"),
+            gpu_hours=data.get("gpu_hours"),
+            node_hours=data.get("node_hours"),
+            accelerator=(data.get("accelerator") or "").strip(),
+            gpu_memory_gb=data.get("gpu_memory_gb"),
+            frameworks=(data.get("frameworks") or "").strip(),
+            start=data.get("start"),
+            duration_months=data.get("duration_months"),
+            data_country=data.get("data_country") or "",
+        )
+
+
+class MoveForm(forms.Form):
+    """The system an applicant (or staff, proposing) chooses to move an application to."""
+
+    system = forms.ModelChoiceField(
+        queryset=System.objects.select_related("factory"), to_field_name="slug",
+        error_messages={"invalid_choice": "No such system."},
+    )  # fmt: skip
+    reason = forms.CharField(required=False, max_length=500, widget=forms.Textarea)
