@@ -81,7 +81,7 @@ class SiteHandOffConfirmApi(SiteApi):
     )  # fmt: skip
     def post(self, request, pk: int) -> Response:
         """The site has created the account: the hand-off is done and the allocation active.
-        Idempotent; 400 while the hand-off is queued or failed."""
+        Idempotent; 409 while the hand-off is queued or failed."""
         handoff = _handoff(self.factory_id(), pk)
         body = HandOffConfirmSerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -138,11 +138,16 @@ def _finish(handoff: HandOff, step: Step, *, error: bool) -> None:
         if not quiet:  # one event per state the order is seen in, not one per poll
             _event(locked, from_status=from_status, message=step.message)
         if step.status == H.DONE:
-            allocation_activate(
-                locked.allocation, actor=None, reason=f"Set up at the site: {step.message}"
-            )
+            _activate(locked.allocation, reason=f"Set up at the site: {step.message}")
     for name in (*FIELDS, "status", "last_error", "finished_at", "attempts"):
         setattr(handoff, name, getattr(locked, name))
+
+
+def _activate(allocation: Allocation, *, reason: str) -> None:
+    """The allocation becomes active, if it is still awaiting its set-up: one closed (or
+    suspended) in the meantime keeps its state."""
+    if allocation.status == Allocation.Status.AWARDED:
+        allocation_activate(allocation, actor=None, reason=reason)
 
 
 def handoff_fail(*, handoff_id: int, error: str) -> None:
@@ -201,7 +206,7 @@ def handoff_confirm(*, handoff: HandOff, factory: AIFactory, account: str = "") 
         locked.full_clean(exclude=["allocation", "factory"])
         locked.save()
         _event(locked, from_status=from_status, message="Confirmed by the site.")
-        allocation_activate(locked.allocation, actor=None, reason="The site confirmed its set-up.")
+        _activate(locked.allocation, reason="The site confirmed its set-up.")
     return locked
 
 

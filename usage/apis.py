@@ -22,7 +22,8 @@ class SiteUsagePushApi(SiteApi):
     def post(self, request) -> Response:
         """Usage records of the factory's allocations: each created, or replacing the record of
         the same allocation and period; the allocations' used totals follow. All or nothing:
-        400 for a bad record, 404 for an allocation of another factory."""
+        400 for a malformed record, 409 for one outside its allocation's dates, 404 for an
+        allocation of another factory."""
         body = UsagePushSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:

@@ -148,7 +148,8 @@ def test_a_queued_hand_off_cannot_be_confirmed(approve, site_export, lumi_key):
         f"/api/v1/site/handoffs/{handoff.pk}/confirm/", {}, format="json"
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 409  # well-formed, refused by the hand-off's state
+    assert response.json()["errors"]
     handoff.refresh_from_db()
     assert handoff.status == "failed"
     allocation.refresh_from_db()
@@ -181,3 +182,21 @@ def test_the_sweep_hands_off_what_a_lost_message_left_behind(approve, site_expor
 
     assert HandOff.objects.get(allocation=allocation).status == HandOff.Status.WAITING
     assert sweep.delay().get() == 0  # handed off: nothing left to send
+
+
+def test_an_allocation_closed_meanwhile_stays_closed_when_the_site_confirms(
+    approve, site_export, lumi_key, site_x
+):
+    from allocations.services import allocation_close
+
+    allocation = approve()
+    allocation_close(allocation, actor=site_x.approver, reason="The project was cancelled.")
+    handoff = HandOff.objects.get(allocation=allocation)
+
+    response = site(lumi_key).post(
+        f"/api/v1/site/handoffs/{handoff.pk}/confirm/", {}, format="json"
+    )
+
+    assert response.status_code == 200
+    allocation.refresh_from_db()
+    assert allocation.status == AllocationStatus.CLOSED
