@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema_field
@@ -192,9 +193,19 @@ class ApplicationListSerializer(ApplicationSerializer):
         read_only_fields = fields
 
 
+# An address Django's EmailValidator takes, as a pattern the schema can state (the server checks
+# both): a dot-atom local part, host labels and a top-level domain of letters.
+EMAIL_PATTERN = (
+    r"\A[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\Z"
+)
+
+
 class TeamMemberInputSerializer(InputSerializer):
     name = serializers.CharField(max_length=200)
-    email = serializers.EmailField(max_length=254)
+    email = serializers.EmailField(
+        max_length=254, validators=[RegexValidator(EMAIL_PATTERN, "Enter a valid email address.")]
+    )
     role = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     affiliation = serializers.CharField(
         max_length=200, required=False, allow_blank=True, default=""

@@ -46,5 +46,9 @@ class OrganisationInputSerializer(InputSerializer):
     sme_declared = serializers.BooleanField(required=False, default=False)
     # The shape of a web address; whether its host is one, the model's URL check (409).
     website = serializers.RegexField(
-        r"\Ahttps?://[^\s/?#]+\.[^\s]+\Z", max_length=200, required=False, allow_blank=True
+        r"\Ahttps?://[^\s/?#\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]+\."
+        r"[^\s\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]+\Z",
+        max_length=200,
+        required=False,
+        allow_blank=True,
     )

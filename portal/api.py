@@ -95,8 +95,9 @@ def _where(key: Any) -> str:
 def error_lists(detail: Any) -> dict[str, list[str]]:
     """`{field: [messages]}`, every value a list of strings, as the schema says."""
     if not isinstance(detail, dict):
-        return {NON_FIELD: flat_errors(detail)}
-    return {str(field): flat_errors(value) for field, value in detail.items()}
+        return {NON_FIELD: list(dict.fromkeys(flat_errors(detail)))}
+    # Each message once, though two validators (a format and a pattern) said it.
+    return {str(field): list(dict.fromkeys(flat_errors(value))) for field, value in detail.items()}
 
 
 def _django_errors(exc: DjangoValidationError) -> dict[str, Any]:

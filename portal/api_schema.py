@@ -12,7 +12,7 @@ from drf_spectacular.plumbing import force_instance
 from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
-from portal.validators import InputSerializer
+from portal.validators import QUERY_MAX_LENGTH, InputSerializer
 
 ErrorSerializer = inline_serializer(
     name="Error",
@@ -60,8 +60,6 @@ ERROR_415 = OpenApiResponse(ErrorSerializer, description="The body is not JSON."
 
 # What a query parameter may not hold (portal.request_checks refuses it with a 400).
 QUERY_TEXT_PATTERN = r"^[^\u0000-\u0008\u000a-\u001f\u007f-\u009f]*$"
-# Every string query parameter is bounded, so that a URL stays under the server's limit.
-QUERY_TEXT_MAX_LENGTH = 100
 
 
 class AutoSchema(openapi.AutoSchema):
@@ -135,9 +133,13 @@ def _bound_parameter(name: str, schema: dict[str, Any], fields: dict[str, forms.
             schema["enum"] = [str(value) for value, _ in choices if value != ""]
             return
         max_length = getattr(field, "max_length", None)
-        schema["maxLength"] = min(max_length or QUERY_TEXT_MAX_LENGTH, QUERY_TEXT_MAX_LENGTH)
+        # Every string is bounded (portal.request_checks), a filter's own bound if smaller.
+        schema["maxLength"] = min(max_length or QUERY_MAX_LENGTH, QUERY_MAX_LENGTH)
         schema.setdefault("pattern", QUERY_TEXT_PATTERN)
     if schema.get("type") == "integer" and field is not None:
+        # Exactly the bounds the form field enforces (none it does not).
+        schema.pop("minimum", None)
+        schema.pop("maximum", None)
         for validator in field.validators:
             if isinstance(validator, MinValueValidator):
                 schema["minimum"] = validator.limit_value

@@ -15,6 +15,7 @@ from urllib.parse import unquote_plus
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 
 from portal.api import invalid_body
+from portal.validators import QUERY_MAX_LENGTH
 
 # C0 controls but tab, DEL and C1 controls: in a URL (decoded), a cookie or a header value.
 _REFUSED = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
@@ -34,6 +35,8 @@ def _first_problem(request: HttpRequest) -> tuple[str, str] | None:
         for key, values in request.GET.lists():
             if len(values) > 1:
                 return key[:100], "This parameter is given more than once."
+            if len(values[0]) > QUERY_MAX_LENGTH:
+                return key[:100], f"At most {QUERY_MAX_LENGTH} characters."
     for name, value in request.META.items():
         if name.startswith("HTTP_") and isinstance(value, str) and _REFUSED.search(value):
             return name[5:].replace("_", "-").title(), "This header holds a control character."

@@ -30,6 +30,10 @@ _CONTROLS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
 # separators, and the bidirectional embeddings, overrides and isolates.
 _LINE_BREAKS_AND_BIDI = r"\t\n\r\u2028\u2029\u202a-\u202e\u2066-\u2069"
 
+# The longest value an API query parameter may have (portal.request_checks refuses longer ones;
+# the schema states it, or a filter's own smaller bound).
+QUERY_MAX_LENGTH = 100
+
 MULTI_LINE_REFUSED = re.compile(f"[{_CONTROLS}]")
 SINGLE_LINE_REFUSED = re.compile(f"[{_CONTROLS}{_LINE_BREAKS_AND_BIDI}]")
 

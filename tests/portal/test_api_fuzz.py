@@ -225,10 +225,10 @@ def runs(request) -> Iterator[dict[str, RoleRun]]:
     lines = [f"API fuzzing, {MAX_EXAMPLES} examples per operation (schemathesis, seed {SEED}):"]
     lines += [f"  {role:<10} {run.summary()}" for role, run in done.items()]
     lines.append(f"  {'total':<10} {sum(run.cases.total() for run in done.values()):5} cases")
-    _print(request.config, "\n".join(lines))
+    print_report(request.config, "\n".join(lines))
 
 
-def _print(config, text: str) -> None:
+def print_report(config, text: str) -> None:
     """Print past pytest's output capture, so that it shows without `-s`."""
     capture = config.pluginmanager.get_plugin("capturemanager")
     reporter = config.pluginmanager.get_plugin("terminalreporter")

@@ -323,3 +323,22 @@ def test_it_answers_json_404_to_an_api_url_that_matches_nothing(client, settings
 
     for method in (client.get, client.post, client.delete):
         assert_json_error(method(path), 404, "not_found")
+
+
+def test_it_answers_400_to_an_api_query_parameter_over_100_characters(client, alice):
+    client.force_login(alice)
+
+    body = assert_json_error(client.get(f"/api/v1/systems/?factory={'x' * 101}"), 400)
+
+    assert body["errors"] == {"factory": ["At most 100 characters."]}
+    assert client.get(f"/api/v1/systems/?factory={'x' * 100}").status_code == 200
+
+
+@pytest.mark.parametrize("email", ["0@0.a", '"a b"@example.org', "a..b@example.org", "a@-x.org"])
+def test_it_refuses_an_address_outside_the_schemas_email_pattern(client, alice, email):
+    client.force_login(alice)
+    team = [{"name": "Ada", "email": email}]
+
+    body = assert_json_error(post(client, {"title": "T", "team_members": team}), 400)
+
+    assert body["errors"] == {"team_members": ["Item 1, email: Enter a valid email address."]}
