@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from applications import uploads
 from applications.models import (
-    TRANSITIONS,
     AccessMode,
     Application,
     ApplicationEvent,
@@ -78,10 +77,8 @@ def application_transition(
     internal: bool = False,
     **extra: Any,
 ) -> ApplicationEvent:
-    """Move `application` (locked by the caller) to `to_status` and write its event, in the
-    caller's transaction: the one way a status changes. Refused with ValidationError unless the
-    transition map allows it. Saves the status, `fields` (other fields the caller changed) and
-    `updated_at`."""
+    """The one way a status changes: `application` (locked, in the caller's transaction) to
+    `to_status` if the map allows it (else ValidationError), with `fields`, and its event."""
     from_status = application.status
     if not can_transition(from_status, to_status):
         raise ValidationError(
@@ -90,7 +87,11 @@ def application_transition(
         )
     application.status = to_status
     application.save(update_fields=["status", *fields, "updated_at"])
-    event = event_record(
+    if not application.is_open:  # ended: its open review assignments close (lazy: no cycle)
+        from reviews.services.assignments import assignments_close
+
+        assignments_close(application=application)
+    return event_record(
         application,
         actor=actor,
         kind=kind,
@@ -99,19 +100,6 @@ def application_transition(
         internal=internal,
         **extra,
     )
-    if not TRANSITIONS[to_status]:
-        _close_what_hangs_on(application)
-    return event
-
-
-def _close_what_hangs_on(application: Application) -> None:
-    """An application that ended (withdrawn, approved, rejected) closes its open review
-    assignments in the same transaction: off the reviewers' desks and loads, no reminders."""
-    # Imported here: the review side imports this module (the applicant side never depends on
-    # the review side at import time, as with routing's task and the receipt).
-    from reviews.services.assignments import assignments_close
-
-    assignments_close(application=application)
 
 
 def applications_transition(
