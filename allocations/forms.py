@@ -85,3 +85,42 @@ class ReportBlockOverrideForm(BootstrapMixin, forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._style()
+
+
+class ReclaimNoticeForm(BootstrapMixin, forms.Form):
+    gpu_hours = forms.IntegerField(min_value=1, max_value=100_000_000, label="GPU-hours to reclaim")
+    reason = forms.CharField(
+        max_length=5000, widget=forms.Textarea(attrs={"rows": 2}), label="Why (sent to the holder)"
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
+class ReclaimAnswerForm(BootstrapMixin, forms.Form):
+    answer = forms.CharField(
+        max_length=5000, widget=forms.Textarea(attrs={"rows": 3}), label="Your answer"
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
+class ReclaimDecisionForm(BootstrapMixin, forms.Form):
+    outcome = forms.ChoiceField(
+        choices=[("reclaim", "Reclaim the GPU-hours"), ("withdraw", "Withdraw the notice")],
+        label="Decision",
+    )
+    gpu_hours = forms.IntegerField(
+        required=False, min_value=1, max_value=100_000_000,
+        label="GPU-hours (empty: as noticed)",
+    )  # fmt: skip
+    comment = forms.CharField(
+        max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label="Reasons"
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._style()

@@ -89,6 +89,10 @@ class Allocation(TimeStampedModel):
     conditions = models.TextField(
         blank=True, help_text="The award's own conditions, beyond the standard ones."
     )
+    # When the usage emails went out (allocations.services.usage_alerts): each at most once.
+    alerted_75_at = models.DateTimeField("75 % alert sent", null=True, blank=True)
+    alerted_100_at = models.DateTimeField("100 % alert sent", null=True, blank=True)
+    underuse_nudged_at = models.DateTimeField("under-use nudge sent", null=True, blank=True)
 
     class Meta:
         ordering = ["-start", "pk"]
@@ -198,6 +202,57 @@ class ChangeRequest(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of allocation {self.allocation_id}"
+
+
+class ReclaimNotice(TimeStampedModel):
+    """The site's notice that it means to take back unused GPU-hours of a live allocation: the
+    holder may answer with a text until its deadline (working days); then, or once answered,
+    the site's approver reclaims (never more than is unused) or withdraws it."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RECLAIMED = "reclaimed", "Reclaimed"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    allocation = models.ForeignKey(
+        Allocation, on_delete=models.CASCADE, related_name="reclaim_notices"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    gpu_hours = models.PositiveIntegerField(
+        "GPU-hours to reclaim", validators=[MinValueValidator(1)], help_text="As noticed."
+    )
+    reason = models.TextField()
+    deadline = models.DateField(help_text="The holder may answer until this day.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    answer = models.TextField(blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    reclaimed_gpu_hours = models.PositiveIntegerField(default=0)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(gpu_hours__gt=0), name="reclaim_positive"),
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "reclaimed", "withdrawn"]),
+                name="reclaim_status_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["allocation"], condition=Q(status="open"), name="reclaim_one_open"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Reclaim notice of {self.gpu_hours:,} GPU-hours of allocation {self.allocation_id}"
 
 
 class ReportPolicy(models.Model):

@@ -19,6 +19,7 @@ from allocations.models import (
     LEDGER_GPU_HOURS,
     Allocation,
     ChangeRequest,
+    ReclaimNotice,
     Report,
     ReportBlockOverride,
     ReportPolicy,
@@ -259,4 +260,21 @@ def report_block_message(*, organisation_id: int, factory_id: int, today: dateti
     return (
         f"The final report of {which} is overdue: hand it in on the allocation's page before "
         "applying to this AI Factory again."
+    )
+
+
+# --- Reclaim notices -----------------------------------------------------------------------------
+
+
+def reclaim_notices_for(allocation: Allocation) -> list[ReclaimNotice]:
+    return list(
+        allocation.reclaim_notices.select_related(
+            "created_by", "answered_by", "allocation__application"
+        )
+    )
+
+
+def reclaim_notice_get(*, allocation: Allocation, pk: int) -> ReclaimNotice:
+    return get_object_or_404(
+        ReclaimNotice.objects.select_related("allocation"), pk=pk, allocation=allocation
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from allocations.models import Allocation, ChangeRequest
+from allocations.models import Allocation, ChangeRequest, ReclaimNotice
 from factories.models import System
 
 
@@ -52,3 +52,49 @@ class ChangeRequestInputSerializer(serializers.Serializer):
 class ChangeDecisionInputSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
     comment = serializers.CharField(max_length=2000)
+
+
+class ReclaimNoticeSerializer(serializers.ModelSerializer):
+    application = serializers.IntegerField(source="allocation.application_id", read_only=True)
+    title = serializers.CharField(source="allocation.application.title", read_only=True)
+
+    class Meta:
+        model = ReclaimNotice
+        fields = ["id", "application", "title", "status", "gpu_hours", "reason", "deadline",
+                  "answer", "answered_at", "reclaimed_gpu_hours", "decided_at", "decision_comment",
+                  "created_at"]  # fmt: skip
+        read_only_fields = fields
+
+
+class ReclaimNoticeInputSerializer(serializers.Serializer):
+    gpu_hours = serializers.IntegerField(min_value=1, max_value=100_000_000)
+    reason = serializers.CharField(max_length=5000)
+
+
+class ReclaimAnswerInputSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=5000)
+
+
+class ReclaimDecisionInputSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=[("reclaim", "Reclaim"), ("withdraw", "Withdraw")])
+    comment = serializers.CharField(max_length=2000)
+    gpu_hours = serializers.IntegerField(
+        min_value=1, max_value=100_000_000, required=False, allow_null=True, default=None
+    )
+
+
+class UsageMonthSerializer(serializers.Serializer):
+    month = serializers.CharField()
+    used_gpu_hours = serializers.DecimalField(max_digits=14, decimal_places=2)
+    cumulative_gpu_hours = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class AllocationUsageSerializer(serializers.Serializer):
+    application = serializers.IntegerField()
+    reference = serializers.CharField()
+    title = serializers.CharField()
+    total_gpu_hours = serializers.IntegerField()
+    used_gpu_hours = serializers.DecimalField(max_digits=14, decimal_places=2)
+    used_percent = serializers.IntegerField()
+    elapsed_percent = serializers.IntegerField()
+    months = UsageMonthSerializer(many=True)

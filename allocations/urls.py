@@ -3,7 +3,7 @@ application), and the site's reports page beside the capacity page under /review
 
 from django.urls import path
 
-from allocations import views
+from allocations import usage_views, views
 
 app_name = "allocations"
 
@@ -26,5 +26,21 @@ urlpatterns = [
         views.report_detail,
         name="report",
     ),
+    path(
+        "applications/<int:pk>/allocation/reclaim/",
+        usage_views.reclaim_notice_new,
+        name="reclaim-new",
+    ),
+    path(
+        "applications/<int:pk>/allocation/reclaim/<int:notice_id>/answer/",
+        usage_views.reclaim_answer,
+        name="reclaim-answer",
+    ),
+    path(
+        "applications/<int:pk>/allocation/reclaim/<int:notice_id>/decide/",
+        usage_views.reclaim_decide,
+        name="reclaim-decide",
+    ),
     path("review/reports/", views.reports_missing, name="reports"),
+    path("review/usage/", usage_views.system_usage, name="usage"),
 ]

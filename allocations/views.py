@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,6 +29,7 @@ from allocations.letters import letter_pdf
 from allocations.models import Allocation, Report
 from allocations.services import changes as change_services
 from allocations.services import reports as report_services
+from allocations.usage_page import usage_context
 from applications.models import OPEN_STATUSES, Application
 from factories.models import System
 from portal import permissions
@@ -104,13 +106,16 @@ def _next_step(allocation: Allocation, reports: list[Report], *, holder: bool) -
     return "Nothing left to do: every report is in."
 
 
-def _detail(
+def allocation_page(
     request: AuthenticatedHttpRequest,
     allocation: Allocation,
     *,
     change_form: ChangeRequestForm | None = None,
+    bound: dict[str, forms.Form] | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    """The allocation's page, with `change_form` or the reclaim forms in `bound` posted with
+    errors (then `status` 400)."""
     holder = selectors.allocation_is_held_by(request.user, allocation)
     manager = selectors.allocation_may_manage(request.user, allocation)
     reports = list(allocation.reports.all())
@@ -130,6 +135,7 @@ def _detail(
         "move_form": MoveForm() if manager and allocation.is_live else None,
         "decision_form": ChangeDecisionForm() if manager else None,
         "today": timezone.localdate(),
+        **usage_context(allocation, holder=holder, manager=manager, bound=bound),
     }
     return render(request, "allocations/detail.html", context, status=status)
 
@@ -140,7 +146,7 @@ def allocation_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     """The allocation of application `pk`: award, used and left, dates, conditions, reports,
     change requests, the timeline's next step; the site's approver moves it from here."""
     allocation = selectors.allocation_get_for_user(user=request.user, application_pk=pk)
-    return _detail(request, allocation)
+    return allocation_page(request, allocation)
 
 
 @login_required
@@ -200,7 +206,7 @@ def change_request_new(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
         else:
             messages.success(request, "Your request was sent to the site.")
             return redirect("allocations:detail", pk=pk)
-    return _detail(request, allocation, change_form=form, status=400)
+    return allocation_page(request, allocation, change_form=form, status=400)
 
 
 @login_required

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from allocations import apis as allocations_apis
+from allocations import usage_apis as allocations_usage_apis
 from applications import apis as applications_apis
 from factories import apis as catalogue
 from finder import apis as finder_apis
@@ -95,6 +96,26 @@ urlpatterns = [
         "applications/<int:pk>/allocation/change-requests/<int:change_id>/decide/",
         allocations_apis.ChangeRequestDecideApi.as_view(),
         name="change-request-decide",
+    ),
+    path(
+        "applications/<int:pk>/allocation/usage/",
+        allocations_usage_apis.AllocationUsageApi.as_view(),
+        name="allocation-usage",
+    ),
+    path(
+        "applications/<int:pk>/allocation/reclaim-notices/",
+        allocations_usage_apis.ReclaimNoticeListCreateApi.as_view(),
+        name="reclaim-notice-list",
+    ),
+    path(
+        "applications/<int:pk>/allocation/reclaim-notices/<int:notice_id>/answer/",
+        allocations_usage_apis.ReclaimAnswerApi.as_view(),
+        name="reclaim-notice-answer",
+    ),
+    path(
+        "applications/<int:pk>/allocation/reclaim-notices/<int:notice_id>/decide/",
+        allocations_usage_apis.ReclaimDecideApi.as_view(),
+        name="reclaim-notice-decide",
     ),
     # The site API: a factory's systems, with its site key (handoffs.site_auth).
     path("site/handoffs/", handoffs_apis.SiteHandOffListApi.as_view(), name="site-handoff-list"),

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from allocations.models import Allocation, AllocationStatus, allocation_can_transition
 from allocations.services.reports import reports_schedule
+from allocations.services.usage_alerts import usage_alerts_send
 from applications.models import Application, ApplicationEvent
 from applications.services import event_record
 from factories.models import System
@@ -210,7 +211,8 @@ def allocation_record_usage(
 ) -> Allocation:
     """The site's usage import reports the GPU-hours used so far (a running total, not an
     increment): stored on the allocation. Refused below 0 or not a number. Safe to repeat; no
-    timeline event (an import runs daily)."""
+    timeline event (an import runs daily). Crossing 75 % or 100 % of the award sends its alert
+    (once: allocations.services.usage_alerts)."""
     try:
         value = Decimal(str(total)).quantize(Decimal("0.01"))
     except (InvalidOperation, ValueError) as error:
@@ -225,4 +227,5 @@ def allocation_record_usage(
     )
     allocation.used_gpu_hours = value
     allocation.usage_updated_at = at
+    usage_alerts_send(allocation)
     return allocation

@@ -104,7 +104,13 @@ def test_the_job_escalates_once_after_the_due_date(awarded, site_x):
 def test_the_periodic_job_is_registered_and_runs(settings, awarded):
     jobs = {job["task"] for job in settings.PORTAL_PERIODIC_TASKS.values()}
     assert "allocations.tasks.check_allocations" in jobs
-    assert check_allocations.delay().get() == {"ended": 0, "reminded": 0, "escalated": 0}
+    assert check_allocations.delay().get() == {
+        "ended": 0,
+        "reminded": 0,
+        "escalated": 0,
+        "usage_alerts": 0,
+        "underuse_nudges": 0,
+    }
 
 
 def test_the_site_sees_the_missing_reports(client, awarded, site_x, site_y):

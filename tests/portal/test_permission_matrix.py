@@ -51,6 +51,7 @@ from rest_framework.authtoken.models import Token
 
 from allocations.models import Allocation, ChangeRequest, Report
 from allocations.services import changes as change_services
+from allocations.services import reclaim as reclaim_services
 from applications import reference as applications_reference
 from applications import services as applications_services
 from applications.models import AccessMode, Application, ApplicationEvent, Attachment, TeamMember
@@ -468,6 +469,36 @@ MATRIX: dict[str, dict[str, str]] = {
         "submitted":  "login  404    404    404    404    404    404    404",
         "allocation": "login  ok     404    404    404    404    404    404",
     },
+    "GET /applications/<int:pk>/allocation/reclaim/": {
+        "draft":      "login  405    405    405    405    405    405    405",
+        "submitted":  "login  405    405    405    405    405    405    405",
+        "allocation": "login  405    405    405    405    405    405    405",
+    },
+    "POST /applications/<int:pk>/allocation/reclaim/": {  # the site (a notice is open: a message)
+        "draft":      "login  404    404    404    404    404    404    404",
+        "submitted":  "login  404    404    404    404    404    404    404",
+        "allocation": "login  404    404    404    404    404    ok     404",
+    },
+    "GET /applications/<int:pk>/allocation/reclaim/<int:notice_id>/answer/": {
+        "draft":      "login  405    405    405    405    405    405    405",
+        "submitted":  "login  405    405    405    405    405    405    405",
+        "allocation": "login  405    405    405    405    405    405    405",
+    },
+    "POST /applications/<int:pk>/allocation/reclaim/<int:notice_id>/answer/": {  # the holders
+        "draft":      "login  404    404    404    404    404    404    404",
+        "submitted":  "login  404    404    404    404    404    404    404",
+        "allocation": "login  ok     404    404    404    404    404    404",
+    },
+    "GET /applications/<int:pk>/allocation/reclaim/<int:notice_id>/decide/": {
+        "draft":      "login  405    405    405    405    405    405    405",
+        "submitted":  "login  405    405    405    405    405    405    405",
+        "allocation": "login  405    405    405    405    405    405    405",
+    },
+    "POST /applications/<int:pk>/allocation/reclaim/<int:notice_id>/decide/": {  # the site
+        "draft":      "login  404    404    404    404    404    404    404",
+        "submitted":  "login  404    404    404    404    404    404    404",
+        "allocation": "login  404    404    404    404    404    ok     404",
+    },
     # --- review pages ----------------------------------------------------------------------------
     #                  anon   A      B      member rev_x  rev_y  appr_x staff
     "GET /review/": {
@@ -543,6 +574,12 @@ MATRIX: dict[str, dict[str, str]] = {
     },
     "POST /review/reports/": {  # staff lift a report block; an empty form is refused
         "-":          "login  403    403    403    403    403    403    400",
+    },
+    "GET /review/usage/": {  # awarded, used and left per system
+        "-":          "login  403    403    403    403    403    ok     ok",
+    },
+    "POST /review/usage/": {
+        "-":          "login  403    403    403    403    403    405    405",
     },
     # --- the API, from the OpenAPI schema --------------------------------------------------------
     #                  anon   A      B      member rev_x  rev_y  appr_x staff
@@ -677,6 +714,31 @@ MATRIX: dict[str, dict[str, str]] = {
         "submitted":  "401    404    404    404    404    404    404    404",
         "allocation": "401    404    404    404    404    404    ok     404",
     },
+    "GET /api/v1/applications/{id}/allocation/usage/": {
+        "draft":      "401    404    404    404    404    404    404    404",
+        "submitted":  "401    404    404    404    404    404    404    404",
+        "allocation": "401    ok     404    404    404    404    ok     ok",
+    },
+    "GET /api/v1/applications/{id}/allocation/reclaim-notices/": {
+        "draft":      "401    404    404    404    404    404    404    404",
+        "submitted":  "401    404    404    404    404    404    404    404",
+        "allocation": "401    ok     404    404    404    404    ok     ok",
+    },
+    "POST /api/v1/applications/{id}/allocation/reclaim-notices/": {  # a notice is open: 409
+        "draft":      "401    404    404    404    404    404    404    404",
+        "submitted":  "401    404    404    404    404    404    404    404",
+        "allocation": "401    404    404    404    404    404    409    404",
+    },
+    "POST /api/v1/applications/{id}/allocation/reclaim-notices/{notice_id}/answer/": {
+        "draft":      "401    404    404    404    404    404    404    404",
+        "submitted":  "401    404    404    404    404    404    404    404",
+        "allocation": "401    ok     404    404    404    404    404    404",
+    },
+    "POST /api/v1/applications/{id}/allocation/reclaim-notices/{notice_id}/decide/": {
+        "draft":      "401    404    404    404    404    404    404    404",
+        "submitted":  "401    404    404    404    404    404    404    404",
+        "allocation": "401    404    404    404    404    404    ok     404",
+    },
 }
 # fmt: on
 
@@ -685,6 +747,8 @@ MATRIX: dict[str, dict[str, str]] = {
 ORGANISATION = {"legal_name": "Matrix Test Org", "country": "FR", "org_type": "academia"}
 CHANGE_REQUEST = {"kind": "gpu_hours", "extra_gpu_hours": 100, "reason": "A longer run."}
 CHANGE_DECISION = {"outcome": "reject", "comment": "Not this time."}
+RECLAIM_NOTICE = {"gpu_hours": 100, "reason": "Unused at half time."}
+RECLAIM_DECISION = {"outcome": "withdraw", "comment": "They will use them."}
 BODIES: dict[str, dict[str, Any]] = {
     "POST /applications/organisations/new/": ORGANISATION,
     "POST /applications/<int:pk>/edit/<slug:step>/": {
@@ -713,6 +777,18 @@ BODIES: dict[str, dict[str, Any]] = {
     "POST /api/v1/applications/{id}/allocation/change-requests/": CHANGE_REQUEST,
     "POST /api/v1/applications/{id}/allocation/change-requests/{change_id}/decide/": (
         CHANGE_DECISION
+    ),
+    "POST /applications/<int:pk>/allocation/reclaim/": RECLAIM_NOTICE,
+    "POST /applications/<int:pk>/allocation/reclaim/<int:notice_id>/answer/": {
+        "answer": "Used soon."
+    },
+    "POST /applications/<int:pk>/allocation/reclaim/<int:notice_id>/decide/": RECLAIM_DECISION,
+    "POST /api/v1/applications/{id}/allocation/reclaim-notices/": RECLAIM_NOTICE,
+    "POST /api/v1/applications/{id}/allocation/reclaim-notices/{notice_id}/answer/": {
+        "text": "Used soon."
+    },
+    "POST /api/v1/applications/{id}/allocation/reclaim-notices/{notice_id}/decide/": (
+        RECLAIM_DECISION
     ),
 }
 
@@ -822,7 +898,7 @@ class World:
                 return str(self.attachments[application].pk)
             if name == "step":
                 return STEP
-            if name in ("change_id", "report_id"):
+            if name in ("change_id", "report_id", "notice_id"):
                 return str(self.allocation_objects[name])
             if name == "slug":
                 slugs = {"/factories/": "lumi-aif", "/antennas/": "antenna-be"}
@@ -899,9 +975,13 @@ def _build_world(catalogue_rows) -> World:
             reason="The data came late.",
             new_end=allocation.end + timedelta(days=30),
         )
+        notice = reclaim_services.reclaim_notice_create(
+            allocation, approver=users["approver_x"], gpu_hours=100, reason="Unused so far."
+        )
         world.allocation_objects = {
             "change_id": change.pk,
             "report_id": allocation.reports.get(kind="final").pk,
+            "notice_id": notice.pk,
         }
     assert Allocation.objects.filter(application_id=world.pks["allocation"]).exists()
     assert Assignment.objects.get(pk=world.pks["review"]).status == Assignment.Status.PENDING
