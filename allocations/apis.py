@@ -17,8 +17,11 @@ from allocations.serializers import (
     ChangeDecisionInputSerializer,
     ChangeRequestInputSerializer,
     ChangeRequestSerializer,
+    ReportInputSerializer,
+    ReportSerializer,
 )
 from allocations.services import changes as change_services
+from allocations.services import reports as report_services
 from portal.api_schema import AUTH_ERRORS, ERROR_404, PAGE_ERRORS, WRITE_ERRORS
 from portal.http import AuthenticatedRequest
 
@@ -101,3 +104,23 @@ class ChangeRequestDecideApi(APIView):
             change, approver=request.user, **serializer.validated_data
         )
         return Response(ChangeRequestSerializer(change).data)
+
+
+class ReportSubmitApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        tags=["allocations"], request=ReportInputSerializer,
+        responses={200: ReportSerializer, **WRITE_ERRORS},
+    )  # fmt: skip
+    def post(self, request: AuthenticatedRequest, pk: int, report_id: int) -> Response:
+        """The holders hand in a progress or final report of the allocation: its `text`, once
+        (409 when already in)."""
+        allocation = rs.allocation_get_for_holder(user=request.user, application_pk=pk)
+        report = rs.report_get(allocation=allocation, pk=report_id)
+        serializer = ReportInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        report = report_services.report_submit(
+            report, user=request.user, text=serializer.validated_data["text"]
+        )
+        return Response(ReportSerializer(report).data)

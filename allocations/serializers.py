@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from allocations.models import Allocation, ChangeRequest, ReclaimNotice
+from allocations.models import Allocation, ChangeRequest, ReclaimNotice, Report
 from factories.models import System
 
 
@@ -98,3 +98,17 @@ class AllocationUsageSerializer(serializers.Serializer):
     used_percent = serializers.IntegerField()
     elapsed_percent = serializers.IntegerField()
     months = UsageMonthSerializer(many=True)
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    application = serializers.IntegerField(source="allocation.application_id", read_only=True)
+    title = serializers.CharField(source="allocation.application.title", read_only=True)
+
+    class Meta:
+        model = Report
+        fields = ["id", "application", "title", "kind", "due_on", "submitted_at"]
+        read_only_fields = fields
+
+
+class ReportInputSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=20000)

@@ -98,6 +98,11 @@ urlpatterns = [
         name="change-request-decide",
     ),
     path(
+        "applications/<int:pk>/allocation/reports/<int:report_id>/",
+        allocations_apis.ReportSubmitApi.as_view(),
+        name="allocation-report-submit",
+    ),
+    path(
         "applications/<int:pk>/allocation/usage/",
         allocations_usage_apis.AllocationUsageApi.as_view(),
         name="allocation-usage",

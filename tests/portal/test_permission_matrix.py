@@ -714,6 +714,11 @@ MATRIX: dict[str, dict[str, str]] = {
         "submitted":  "401    404    404    404    404    404    404    404",
         "allocation": "401    404    404    404    404    404    ok     404",
     },
+    "POST /api/v1/applications/{id}/allocation/reports/{report_id}/": {  # the holders hand in
+        "draft":      "401    404    404    404    404    404    404    404",
+        "submitted":  "401    404    404    404    404    404    404    404",
+        "allocation": "401    ok     404    404    404    404    404    404",
+    },
     "GET /api/v1/applications/{id}/allocation/usage/": {
         "draft":      "401    404    404    404    404    404    404    404",
         "submitted":  "401    404    404    404    404    404    404    404",
@@ -783,6 +788,7 @@ BODIES: dict[str, dict[str, Any]] = {
         "answer": "Used soon."
     },
     "POST /applications/<int:pk>/allocation/reclaim/<int:notice_id>/decide/": RECLAIM_DECISION,
+    "POST /api/v1/applications/{id}/allocation/reports/{report_id}/": {"text": "Done."},
     "POST /api/v1/applications/{id}/allocation/reclaim-notices/": RECLAIM_NOTICE,
     "POST /api/v1/applications/{id}/allocation/reclaim-notices/{notice_id}/answer/": {
         "text": "Used soon."
