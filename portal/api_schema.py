@@ -78,6 +78,9 @@ class AutoSchema(openapi.AutoSchema):
         instance = force_instance(serializer)
         if direction == "request" and isinstance(instance, InputSerializer):
             schema["additionalProperties"] = False
+            for name, field in instance.fields.items():
+                if isinstance(field, serializers.DecimalField) and name in schema["properties"]:
+                    schema["properties"][name]["pattern"] = decimal_pattern(field)
             if not schema.get("required"):
                 schema["minProperties"] = 1
         return schema
@@ -117,6 +120,13 @@ class AutoSchema(openapi.AutoSchema):
         return dict(filterset_class(data={}).form.fields)
 
 
+def decimal_pattern(field: serializers.DecimalField) -> str:
+    """The decimal strings the field takes (portal.validators checks the same shape)."""
+    whole = (field.max_digits or 20) - (field.decimal_places or 0)
+    sign = "" if field.min_value is not None and field.min_value >= 0 else "-?"
+    return rf"^{sign}\d{{1,{whole}}}(\.\d{{1,{field.decimal_places}}})?$"
+
+
 def _bound_parameter(name: str, schema: dict[str, Any], fields: dict[str, forms.Field]) -> None:
     schema.pop("nullable", None)
     if name in ("page", "page_size"):
@@ -141,7 +151,8 @@ def _bound_parameter(name: str, schema: dict[str, Any], fields: dict[str, forms.
         schema.pop("minimum", None)
         schema.pop("maximum", None)
         for validator in field.validators:
+            # As the server compares: django-filter's 1e50 is a float, a little above 10**50.
             if isinstance(validator, MinValueValidator):
-                schema["minimum"] = validator.limit_value
+                schema["minimum"] = int(validator.limit_value)
             elif isinstance(validator, MaxValueValidator):
-                schema["maximum"] = validator.limit_value
+                schema["maximum"] = int(validator.limit_value)

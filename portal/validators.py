@@ -169,6 +169,12 @@ def _type_error(field: serializers.Field, value: Any) -> str | None:
     if isinstance(field, serializers.IntegerField):
         ok = isinstance(value, int) and not isinstance(value, bool)
         return None if ok else "Expected a whole number."
+    if isinstance(field, serializers.DecimalField):
+        ok = isinstance(value, str) and _DECIMAL.fullmatch(value) is not None
+        return None if ok else 'Expected a number as a string, like "7.25".'
     if isinstance(field, _STRING_FIELDS):
         return None if isinstance(value, str) else "Expected a string."
     return None
+
+
+_DECIMAL = re.compile(r"-?\d+(\.\d+)?")

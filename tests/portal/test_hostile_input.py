@@ -342,3 +342,14 @@ def test_it_refuses_an_address_outside_the_schemas_email_pattern(client, alice, 
     body = assert_json_error(post(client, {"title": "T", "team_members": team}), 400)
 
     assert body["errors"] == {"team_members": ["Item 1, email: Enter a valid email address."]}
+
+
+@pytest.mark.parametrize(
+    ("value", "status"), [("7.25", 201), ("-1", 400), (7.25, 400), ("1.", 400), ("", 400)]
+)
+def test_it_takes_a_decimal_only_as_the_schema_spells_it(client, alice, value, status):
+    client.force_login(alice)
+
+    response = post(client, {"model_parameters_billions": value})
+
+    assert response.status_code == status, response.content[:300]
