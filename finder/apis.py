@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
@@ -25,7 +24,8 @@ from finder.serializers import (
     FinderResultSerializer,
     MoveInputSerializer,
 )
-from portal.api_schema import AUTH_ERRORS, ERROR_400, ERROR_404, WRITE_ERRORS
+from portal.api import Conflict
+from portal.api_schema import AUTH_ERRORS, ERROR_400, ERROR_404, ERROR_409, WRITE_ERRORS
 from portal.http import AuthenticatedRequest
 from reviews.services import rerouting
 
@@ -34,8 +34,8 @@ def _parameter(name: str, field: forms.Field) -> OpenApiParameter:
     kind: Any = OpenApiTypes.STR
     if isinstance(field, forms.IntegerField):
         kind = OpenApiTypes.INT
-    elif isinstance(field, forms.DecimalField):
-        kind = OpenApiTypes.NUMBER
+    elif isinstance(field, forms.FloatField):
+        kind = {"type": "number", "minimum": field.min_value, "maximum": field.max_value}
     elif isinstance(field, forms.DateField):
         kind = OpenApiTypes.DATE
     return OpenApiParameter(
@@ -57,17 +57,23 @@ class FinderApi(APIView):
     promise, accelerator fit, an antenna in your country). Unknowns read "not yet published"."""
 
     permission_classes = [AllowAny]
+    serializer_class = FinderResultSerializer  # for the schema generator
     filterset_class = _QueryForm  # read by the schema only (portal.api_schema.AutoSchema)
 
     @extend_schema(
         tags=["finder"],
         parameters=[_parameter(n, f) for n, f in FinderForm.base_fields.items()],
-        responses={200: FinderResultSerializer, 400: ERROR_400},
+        responses={200: FinderResultSerializer, 400: ERROR_400, 409: ERROR_409},
     )
     def get(self, request: Request) -> Response:
         form = FinderForm(request.query_params)
         if not form.is_valid():
-            raise exceptions.ValidationError(form.errors.get_json_data())
+            errors = {
+                f: [e["message"] for e in es] for f, es in form.errors.get_json_data().items()
+            }
+            if form.only_rules_broken():
+                raise Conflict(errors)
+            raise exceptions.ValidationError(errors)
         results = selectors.finder_results(form.needs())
         return Response(FinderResultSerializer({"results": results}).data)
 
@@ -78,6 +84,7 @@ class ApplicationAlternativesApi(APIView):
     it now, ranked with reasons. Only the applicant."""
 
     permission_classes = [IsAuthenticated]
+    serializer_class = AlternativesSerializer  # for the schema generator
 
     @extend_schema(
         tags=["applications"],
@@ -100,9 +107,10 @@ class ApplicationAlternativesApi(APIView):
 class ApplicationMoveApi(APIView):
     """Accept an alternative: the application moves to that system (and its AI Factory), keeps
     its history and is routed to reviewers there. Only the applicant; a system that cannot take
-    it now is refused with the reason (400), and nothing changes."""
+    it now is refused with the reason (409), and nothing changes."""
 
     permission_classes = [IsAuthenticated]
+    serializer_class = MoveInputSerializer  # for the schema generator
 
     @extend_schema(
         tags=["applications"],
@@ -119,12 +127,9 @@ class ApplicationMoveApi(APIView):
             .first()
         )
         if system is None:
-            raise exceptions.ValidationError({"system": ["No such system."]})
-        try:
-            rerouting.application_move(application=application, system=system, actor=request.user)
-        except DjangoValidationError as exc:
-            errors = exc.message_dict if hasattr(exc, "error_dict") else {"system": exc.messages}
-            raise exceptions.ValidationError(errors) from exc
+            raise Conflict({"system": ["No such system."]})
+        # A rule refusing the move (a system that cannot take it, none offered) is a 409.
+        rerouting.application_move(application=application, system=system, actor=request.user)
         moved = applications_selectors.application_get_for_applicant(user=request.user, pk=pk)
         return Response(
             ApplicationSerializer(moved, context={"request": request}).data,

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -13,6 +14,10 @@ from applications.models import Workload
 from factories.models import System
 from finder import ranking
 from organisations.models import OrganisationType
+
+# The code of an error no schema can state (a date in the past, two fields given together): the
+# API answers it as a well-formed request its rules refuse (409), the rest as invalid (400).
+RULE = "rule"
 
 
 def _country_choices() -> list[tuple[str, str]]:
@@ -30,9 +35,9 @@ class FinderForm(forms.Form):
     workload = forms.ChoiceField(
         choices=[("", "—"), *Workload.choices], required=False, help_text="What you will run."
     )
-    model_parameters_billions = forms.DecimalField(
+    model_parameters_billions = forms.FloatField(
         label="Model size (billions of parameters)", required=False, min_value=0,
-        max_value=100_000, max_digits=9, decimal_places=3,
+        max_value=100_000,
     )  # fmt: skip
     gpu_hours = forms.IntegerField(
         label="GPU-hours", required=False, min_value=1, max_value=100_000_000
@@ -71,23 +76,32 @@ class FinderForm(forms.Form):
     def clean_start(self) -> Any:
         start = self.cleaned_data.get("start")
         if start is not None and start < timezone.localdate():
-            raise forms.ValidationError("The earliest start cannot be in the past.")
+            raise forms.ValidationError("The earliest start cannot be in the past.", code=RULE)
         return start
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("gpu_hours") and data.get("node_hours"):
-            self.add_error("node_hours", "Give GPU-hours or node-hours, not both.")
+            self.add_error(
+                "node_hours",
+                forms.ValidationError("Give GPU-hours or node-hours, not both.", code=RULE),
+            )
         return data
+
+    def only_rules_broken(self) -> bool:
+        """Invalid only by RULE errors (call `is_valid()` first)."""
+        errors = [e for field in self.errors.as_data().values() for e in field]
+        return bool(errors) and all(e.code == RULE for e in errors)
 
     def needs(self) -> ranking.Needs:
         """The needs stated (call `is_valid()` first, and only when it held)."""
         data = self.cleaned_data
+        size = data.get("model_parameters_billions")
         return ranking.Needs(
             org_type=data["org_type"],
             country=data.get("country") or "",
             workload=data.get("workload") or "",
-            model_parameters_billions=data.get("model_parameters_billions"),
+            model_parameters_billions=None if size is None else Decimal(str(size)),
             gpu_hours=data.get("gpu_hours"),
             node_hours=data.get("node_hours"),
             accelerator=(data.get("accelerator") or "").strip(),

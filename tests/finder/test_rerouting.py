@@ -4,12 +4,15 @@ alternatives and may accept one; staff may propose one. Never moved without the 
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.core import mail
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
+from allocations.models import Allocation
 from applications.models import Application, ApplicationEvent, ApplicationStatus
 from factories.models import System
 from finder.models import MoveProposal
@@ -153,7 +156,7 @@ def test_a_system_that_cannot_take_it_is_refused_with_the_reason(
         content_type="application/json",
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 409  # well-formed, refused by a rule (portal/api.py)
     text = " ".join(response.json()["errors"]["system"])
     assert message in text or ("not" in text and system == "jupiter")
     page = client.post(f"/finder/applications/{stranded.pk}/move/", {"system": system})
@@ -177,7 +180,7 @@ def test_an_application_its_site_can_take_is_not_offered_a_move(client, alice, r
         {"system": "leonardo"},
         content_type="application/json",
     )
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "cannot be moved" in str(response.json())
     _unchanged(routed)
     assert "Move your application" not in client.get(f"/applications/{routed.pk}/").content.decode()
@@ -237,3 +240,34 @@ def test_a_reviewed_application_is_not_moved(client, alice, stranded, site_x):
     login(client, alice)
 
     assert _alternatives(client, stranded)["offered"] is False
+
+
+def test_an_application_whose_system_has_no_gpu_hours_left_is_offered_a_move(
+    client, alice, routed, submit_application, site_x, leonardo, django_capture_on_commit_callbacks
+):
+    today = timezone.localdate()
+    Allocation.objects.create(
+        application=submit_application(title="Another one"),
+        system=site_x.system,
+        gpu_hours=CAPACITY,
+        start=today,
+        end=date(today.year, 12, 31),
+        period_year=today.year,
+    )
+    cache.clear()
+    login(client, alice)
+
+    body = _alternatives(client, routed)
+    assert "no GPU-hours left" in body["why"]
+    assert [a["system"]["slug"] for a in body["alternatives"]] == ["leonardo"]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/api/v1/applications/{routed.pk}/alternatives/accept/",
+            {"system": "leonardo"},
+            content_type="application/json",
+        )
+
+    assert response.status_code == 200
+    routed.refresh_from_db()
+    assert routed.system == leonardo
+    assert routed.routing_records.first().trigger == "moved: no GPU-hours left at old system"
