@@ -273,6 +273,16 @@ class ApplicationInputSerializer(InputSerializer):
         max_length=TEAM_MAX_MEMBERS,  # type: ignore[call-arg]  # stubs: ListSerializer takes it
     )
 
+    def validate_team_members(self, members: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Each member whole, in a PATCH too (DRF makes nested fields optional there)."""
+        errors = {
+            i: {name: ["This field is required."] for name in ("name", "email") if name not in m}
+            for i, m in enumerate(members)
+        }
+        if any(errors.values()):
+            raise serializers.ValidationError(errors)
+        return members
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         """The references, resolved: a missing or foreign one is a Conflict (409)."""
         errors: dict[str, list[str]] = {}

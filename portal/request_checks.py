@@ -17,6 +17,10 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonR
 from portal.api import invalid_body
 from portal.validators import QUERY_MAX_LENGTH
 
+# Query parameters that are lists (comma-separated items of an enum, `?ordering=due,-updated`):
+# the schema bounds their items, not their length.
+LIST_PARAMETERS = frozenset({"ordering"})
+
 # C0 controls but tab, DEL and C1 controls: in a URL (decoded), a cookie or a header value.
 _REFUSED = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 
@@ -35,7 +39,7 @@ def _first_problem(request: HttpRequest) -> tuple[str, str] | None:
         for key, values in request.GET.lists():
             if len(values) > 1:
                 return key[:100], "This parameter is given more than once."
-            if len(values[0]) > QUERY_MAX_LENGTH:
+            if len(values[0]) > QUERY_MAX_LENGTH and key not in LIST_PARAMETERS:
                 return key[:100], f"At most {QUERY_MAX_LENGTH} characters."
     for name, value in request.META.items():
         if name.startswith("HTTP_") and isinstance(value, str) and _REFUSED.search(value):

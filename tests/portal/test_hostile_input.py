@@ -353,3 +353,22 @@ def test_it_takes_a_decimal_only_as_the_schema_spells_it(client, alice, value, s
     response = post(client, {"model_parameters_billions": value})
 
     assert response.status_code == status, response.content[:300]
+
+
+def test_it_answers_400_to_a_patched_member_without_an_address(client, alice, draft):
+    client.force_login(alice)
+
+    response = client.patch(
+        f"{API}{draft.pk}/", {"team_members": [{"name": "Ada"}]}, content_type="application/json"
+    )
+
+    body = assert_json_error(response, 400, "invalid")
+    assert body["errors"] == {"team_members": ["Item 1, email: This field is required."]}
+    assert not TeamMember.objects.exists()
+
+
+def test_it_takes_a_long_ordering_list(client, alice):
+    client.force_login(alice)
+    ordering = ",".join(["-updated", "due"] * 10)
+
+    assert client.get(f"{API}?ordering={ordering}").status_code == 200
