@@ -155,12 +155,11 @@ def _message(notification: Notification) -> EmailMultiAlternatives:
     kind = notification.kind or kind_of(notification.key)
     headers = {}
     if is_optional(kind):
-        # RFC 2369 and RFC 8058: mail clients offer their own unsubscribe button, one click.
+        # RFC 2369: mail clients offer their own unsubscribe button, which opens the link's
+        # confirmation page (no RFC 8058 one-click POST: every form outside the API is
+        # CSRF-checked, tests/portal/test_security.py).
         url = selectors.unsubscribe_url(notification.recipient, kind)
-        headers = {
-            "List-Unsubscribe": f"<{url}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        }
+        headers = {"List-Unsubscribe": f"<{url}>"}
     message = EmailMultiAlternatives(
         notification.subject,
         notification.body,

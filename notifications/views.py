@@ -8,7 +8,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from notifications import selectors, services
@@ -46,11 +45,10 @@ def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-@csrf_exempt  # RFC 8058: mail clients POST the one-click unsubscribe without a CSRF token
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest) -> HttpResponse:
-    """GET: a confirmation page with one button; POST (that button, or a mail client's
-    one-click List-Unsubscribe-Post): turn that kind of email off. A bad link is a 400."""
+    """GET: a confirmation page with one button; POST (that button, CSRF-checked like every
+    form outside the API): turn that kind of email off. A bad link is a 400."""
     token = request.GET.get("t", "")
     found = selectors.unsubscribe_read(token) if token else None
     if found is None:

@@ -235,7 +235,7 @@ def test_an_optional_email_has_an_unsubscribe_link_and_header(
     (receipt,) = [m for m in mailoutbox if m.to == ["alice@example.org"]]
     link = unsubscribe_link(receipt)
     assert receipt.extra_headers["List-Unsubscribe"] == f"<http://127.0.0.1:8000{link}>"
-    assert receipt.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "List-Unsubscribe-Post" not in receipt.extra_headers  # no CSRF-exempt POST
     html, _ = receipt.alternatives[0]
     assert f'href="http://127.0.0.1:8000{link}"' in html
     assert "List-Unsubscribe" in receipt.message().as_string()
@@ -265,19 +265,17 @@ def test_the_link_asks_first_then_unsubscribes_without_a_sign_in(
     assert [m for m in mailoutbox if m.to == ["alice@example.org"]] == []  # no next receipt
 
 
-def test_a_mail_clients_one_click_unsubscribes(
+def test_a_post_without_the_forms_csrf_token_is_refused(
     submit_application, alice, mailoutbox, django_capture_on_commit_callbacks, settings
 ):
     settings.PORTAL_SITE_URL = "http://127.0.0.1:8000"
     submit(submit_application, django_capture_on_commit_callbacks)
     link = unsubscribe_link(receipt_of(mailoutbox))
 
-    response = Client(enforce_csrf_checks=True).post(
-        link, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
-    )
+    response = Client(enforce_csrf_checks=True).post(link)
 
-    assert response.status_code == 200
-    assert NotificationPreference.objects.get(user=alice).turned_off == ["receipt"]
+    assert response.status_code == 403
+    assert not NotificationPreference.objects.filter(user=alice).exists()
 
 
 @pytest.mark.parametrize(
