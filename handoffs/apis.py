@@ -69,6 +69,7 @@ def _handoff(factory_id: int, pk: int) -> HandOff:
 
 class SiteHandOffDetailApi(SiteApi):
     serializer_class = HandOffSerializer
+
     @extend_schema(tags=["site"], responses={200: HandOffSerializer, 404: ERROR_404, **AUTH_ERRORS})
     def get(self, request, pk: int) -> Response:
         """One hand-off of the factory: its state and, for the site export, the document."""
