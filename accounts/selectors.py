@@ -7,6 +7,10 @@ from accounts.models import User
 
 
 def user_has_mfa(user: User) -> bool:
+    """Whether the user set up TOTP (a flag the signed-in user is loaded with, else a query)."""
+    flag = getattr(user, "portal_has_totp", None)
+    if flag is not None:
+        return bool(flag)
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 

@@ -80,7 +80,7 @@ from reviews.models import Assignment, Decision, Review, RoutingRecord, SiteRole
 User = get_user_model()
 
 BENCH_DOMAIN = "pages.bench.example.org"
-BACKEND = "django.contrib.auth.backends.ModelBackend"
+BACKEND = settings.AUTHENTICATION_BACKENDS[0]
 BATCH = 5_000
 
 # --- The measured people (lumi-aif) ---------------------------------------------------------------

@@ -19,9 +19,10 @@ from django.urls import reverse
 
 from accounts.selectors import user_has_mfa
 from portal import permissions
+from portal.auth import token_user
 
 if TYPE_CHECKING:
-    from accounts.models import User
+    pass
 
 logger = logging.getLogger(__name__)
 
@@ -110,7 +111,7 @@ class RequireMFAMiddleware:
             # Scripts authenticate with a token, which DRF reads only inside the view, before
             # the session: look it up here too, or a token would be a way around the second
             # factor (also from a browser signed in as somebody who needs none).
-            user = _token_user(request) or user
+            user = token_user(request) or user
         if (
             user is not None
             and user.is_authenticated
@@ -136,17 +137,3 @@ class RequireMFAMiddleware:
             next_url = quote(request.get_full_path(), safe="/")
             return redirect(f"{reverse('mfa_activate_totp')}?next={next_url}")
         return self.get_response(request)
-
-
-def _token_user(request: HttpRequest) -> User | None:
-    """The user of a valid `Authorization: Token …` header, or None (DRF answers bad ones)."""
-    from rest_framework.authentication import TokenAuthentication
-    from rest_framework.exceptions import AuthenticationFailed
-    from rest_framework.request import Request
-
-    try:
-        # Wrapped as DRF wraps it for its views (the header is read from the same META).
-        found = TokenAuthentication().authenticate(Request(request))
-    except AuthenticationFailed:
-        return None
-    return found[0] if found else None

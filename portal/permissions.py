@@ -12,7 +12,7 @@ two-factor authentication.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.db.models import Exists, OuterRef, Q
 
@@ -38,13 +38,19 @@ def _roles(user: User) -> list[tuple[str, int]]:
 
 
 def has_site_role(user: User | AnonymousUser) -> bool:
-    """Whether the user reviews or approves at some site."""
-    return bool(user.is_authenticated and _roles(user))
+    """Whether the user reviews or approves at some site (a flag the signed-in user is loaded
+    with, `portal.auth`; else their roles)."""
+    if not user.is_authenticated:
+        return False
+    flag = getattr(user, "portal_has_site_role", None)
+    if flag is not None and getattr(user, "_portal_site_roles", None) is None:
+        return bool(flag)
+    return bool(_roles(cast("User", user)))
 
 
 def approver_factory_ids(user: User | AnonymousUser) -> list[int]:
     """The factories at which the user is an active site approver."""
-    if not user.is_authenticated:
+    if not has_site_role(user):
         return []
     return sorted({f for role, f in _roles(user) if role == SiteRole.Role.APPROVER})
 
@@ -64,16 +70,18 @@ def requires_mfa(user: User) -> bool:
     return bool(user.is_staff or user.is_superuser or has_site_role(user))
 
 
-def visible_to_applicant(user: User) -> Q:
-    """The applications an applicant sees: their own, and their represented organisations'."""
+def visible_to_applicant(user: User, represented: list[int] | None = None) -> Q:
+    """The applications an applicant sees: their own, and their represented organisations'
+    (`represented`: their ids, when the caller has read them already)."""
     # The organisations are read first (a query of their own) and put in as a list: with a
     # subquery, "applicant OR organisation IN (subquery)" makes PostgreSQL scan every application
     # (5 ms at 1,000 rows, growing with the table); with a list it combines the two indexes.
-    represented = list(
-        Membership.objects.filter(user=user, role=Membership.Role.REPRESENTATIVE).values_list(
-            "organisation_id", flat=True
+    if represented is None:
+        represented = list(
+            Membership.objects.filter(user=user, role=Membership.Role.REPRESENTATIVE).values_list(
+                "organisation_id", flat=True
+            )
         )
-    )
     if not represented:
         return Q(applicant=user)
     return Q(applicant=user) | Q(organisation_id__in=represented)

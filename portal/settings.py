@@ -337,10 +337,9 @@ if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "start"  # by role: portal.views.start
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+# allauth's backend (email or username, and password), loading the signed-in user with the
+# flags every request asks about (portal/auth.py).
+AUTHENTICATION_BACKENDS = ["portal.auth.AuthenticationBackend"]
 
 # django-allauth: sign-up and login by email, mandatory verification, rate limits (allauth's
 # defaults, kept on), MFA (TOTP + recovery codes) for everybody and required for staff and
@@ -474,7 +473,7 @@ CONTENT_SECURITY_POLICY = {
 REST_FRAMEWORK = {
     # Token first: an anonymous request then gets a 401 with `WWW-Authenticate: Token`.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "portal.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],

@@ -8,11 +8,12 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, TypedDict
 
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from applications.models import OPEN_STATUSES, Application, ApplicationEvent, ApplicationStatus
+from factories.models import System
 from organisations.models import Membership
 from portal.permissions import visible_to_reviewer
 from reviews.models import Assignment, ConflictOfInterest, SiteRole
@@ -148,6 +149,50 @@ def assignment_list_for_reviewer(*, user: User | AnonymousUser) -> QuerySet[Assi
         )
         .order_by("due_by", "pk")
     )  # fmt: skip
+
+
+def assignment_rows_for_reviewer(*, user: User | AnonymousUser) -> QuerySet:
+    """The reviewer's desk as rows (dicts) of the columns it shows, soonest due first."""
+    if not user.is_authenticated:
+        return Assignment.objects.none().values()
+    return (
+        Assignment.objects.filter(reviewer_id=user.pk)
+        .order_by("due_by", "pk")
+        .values(
+            "id",
+            "status",
+            "kind",
+            "due_by",
+            "application_id",
+            title=F("application__title"),
+            organisation_name=F("application__organisation__legal_name"),
+            mode_name=F("application__access_mode__short_name"),
+            factory_short_name=F("application__system__factory__short_name"),
+            factory_name=F("application__system__factory__name"),
+        )
+    )
+
+
+def application_rows_for_site(*, factory_ids: list[int]) -> QuerySet:
+    """The submitted applications at the sites `factory_ids` (an approver's), as rows (dicts) of
+    the columns the site's list shows, decision due soonest first. The sites' systems are
+    matched by id (a semi-join on the system index), never "assigned to me or at my site": an
+    OR across tables reads every application."""
+    return (
+        Application.objects.filter(system__in=System.objects.filter(factory_id__in=factory_ids))
+        .exclude(status=ApplicationStatus.DRAFT)
+        .order_by("expected_decision_by", "pk")
+        .values(
+            "id",
+            "title",
+            "status",
+            "gpu_hours",
+            "expected_decision_by",
+            organisation_name=F("organisation__legal_name"),
+            mode_name=F("access_mode__short_name"),
+            system_name=F("system__name"),
+        )
+    )
 
 
 def assignment_get_for_reviewer(*, user: User | AnonymousUser, pk: int) -> Assignment:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import statistics
+from datetime import date
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from allocations import selectors as allocations_selectors
 from applications import uploads
+from applications.display import NO_VALUE, OTHER_BADGE, STATUS_BADGE, STATUS_LABELS
 from applications.filters import ApplicationFilter
 from applications.models import OPEN_STATUSES, Application, ApplicationStatus
 from factories.models import AIFactory
@@ -23,55 +26,84 @@ from portal import permissions
 from portal.decorators import approver_or_staff_required, approver_required, reviewer_required
 from portal.forms import add_service_errors
 from portal.http import AuthenticatedHttpRequest
-from portal.lists import filtered_page
+from portal.lists import filtered_page, row_url, short_date
 from portal.workdays import working_days_between
 from reviews import selectors as reviews_selectors
 from reviews.filters import AssignmentFilter
 from reviews.forms import DecisionForm, DeclineForm, ReviewForm
+from reviews.models import Assignment
 from reviews.services import assignments as assignment_services
 from reviews.services import decisions as decision_services
+
+ASSIGNMENT_STATUS_LABELS: dict[str, str] = dict(Assignment.Status.choices)
+ASSIGNMENT_KIND_LABELS: dict[str, str] = dict(Assignment.Kind.choices)
+
+
+def _desk_row(row: dict[str, Any], today: date) -> dict[str, Any]:
+    """What one row of the desk shows, computed once here."""
+    status, due = row["status"], row["due_by"]
+    return {
+        "url": ""
+        if status == Assignment.Status.DECLINED
+        else row_url("review:assignment-detail", row["id"]),
+        "title": row["title"] or f"Untitled application #{row['application_id']}",
+        "organisation": row["organisation_name"] or "",
+        "site": row["factory_short_name"] or row["factory_name"] or NO_VALUE,
+        "mode": row["mode_name"] or NO_VALUE,
+        "kind": ASSIGNMENT_KIND_LABELS.get(row["kind"], row["kind"]),
+        "status": ASSIGNMENT_STATUS_LABELS.get(status, status),
+        "due": short_date(due),
+        "overdue": bool(due and due < today and status in Assignment.OPEN),
+    }
 
 
 @reviewer_required
 def desk(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A reviewer's assignments, soonest due first, 25 a page: the open ones unless the filter
     says otherwise (the API filters alike)."""
-    assignments = reviews_selectors.assignment_list_for_reviewer(user=request.user)
-    filterset, page = filtered_page(
-        request, AssignmentFilter, assignments, defaults={"status": "open"}
-    )
+    rows = reviews_selectors.assignment_rows_for_reviewer(user=request.user)
+    filters, page = filtered_page(request, AssignmentFilter, rows, defaults={"status": "open"})
+    today = timezone.localdate()
+    page.object_list = [_desk_row(row, today) for row in page.object_list]
     return render(
         request,
         "reviews/desk.html",
         {
             "page": page,
-            "filterset": filterset,
-            "today": timezone.localdate(),
+            "filters": filters,
             "is_site_approver": bool(permissions.approver_factory_ids(request.user)),
         },
     )
+
+
+def _site_row(row: dict[str, Any], today: date) -> dict[str, Any]:
+    """What one row of the site's list shows, computed once here."""
+    status, due = row["status"], row["expected_decision_by"]
+    return {
+        "url": row_url("review:site-application", row["id"]),
+        "title": row["title"] or f"Untitled application #{row['id']}",
+        "organisation": row["organisation_name"] or "",
+        "system": row["system_name"] or NO_VALUE,
+        "mode": row["mode_name"] or NO_VALUE,
+        "gpu_hours": row["gpu_hours"],
+        "status": STATUS_LABELS[status],
+        "badge": STATUS_BADGE.get(status, OTHER_BADGE),
+        "due": short_date(due),
+        "overdue": bool(due and due < today and status in OPEN_STATUSES),
+    }
 
 
 @approver_required
 def site_applications(request: AuthenticatedHttpRequest) -> HttpResponse:
     """An approver's landing page: the applications at the sites they approve for, the
     undecided ones (`Open`) unless the filter says otherwise, decision due soonest first."""
-    approver_sites = permissions.approver_factory_ids(request.user)
-    applications = (
-        reviews_selectors.application_list_for_reviewer(
-            user=request.user, approver_sites=approver_sites
-        )
-        .filter(system__factory_id__in=approver_sites)
-        .order_by("expected_decision_by", "pk")
+    rows = reviews_selectors.application_rows_for_site(
+        factory_ids=permissions.approver_factory_ids(request.user)
     )
-    filterset, page = filtered_page(
-        request, ApplicationFilter, applications, defaults={"status": "open"}
-    )
-    return render(
-        request,
-        "reviews/site_applications.html",
-        {"page": page, "filterset": filterset, "today": timezone.localdate()},
-    )
+    filters, page = filtered_page(request, ApplicationFilter, rows, defaults={"status": "open"})
+    today = timezone.localdate()
+    page.object_list = [_site_row(row, today) for row in page.object_list]
+    return render(request, "reviews/site_applications.html", {"page": page, "filters": filters})
 
 
 @login_required

@@ -8,19 +8,18 @@ import pytest
 from portal.lists import ROWS_PER_PAGE
 from reviews.models import Assignment
 from tests.fixtures.reviews import bulk_under_review, login
-from tests.queries import MFA_QUERIES, SESSION_QUERIES, USER_QUERIES
+from tests.queries import SESSION_QUERIES, SITE_ROLE_QUERIES, USER_QUERIES
 
 pytestmark = pytest.mark.django_db
 
-# Each: the session, the user, their site roles (read once: the MFA check, the navigation and
-# the desk's approver sites share them) and their TOTP authenticator, then the page's own reads:
-# the desk lists the assignments; an approver's, the site's applications too. The API lists
-# count, then read one page (the allocations read the represented organisations first).
-# A page of 25 rows: a COUNT, then the page.
-DESK_QUERIES = SESSION_QUERIES + USER_QUERIES + MFA_QUERIES + 2
-APPROVER_DESK_QUERIES = SESSION_QUERIES + USER_QUERIES + MFA_QUERIES + 2
-ASSIGNMENT_API_QUERIES = SESSION_QUERIES + USER_QUERIES + MFA_QUERIES + 2
-ALLOCATION_API_QUERIES = SESSION_QUERIES + USER_QUERIES + MFA_QUERIES + 3
+# Each: the session, the user (with the flags the MFA check reads), their site roles where the
+# page needs the sites they approve for (the navigation and the desk's link share them), then
+# the page's own reads: a COUNT and a page of 25 rows (the allocations read the represented
+# organisations first).
+DESK_QUERIES = SESSION_QUERIES + USER_QUERIES + SITE_ROLE_QUERIES + 2
+APPROVER_DESK_QUERIES = SESSION_QUERIES + USER_QUERIES + SITE_ROLE_QUERIES + 2
+ASSIGNMENT_API_QUERIES = SESSION_QUERIES + USER_QUERIES + 2
+ALLOCATION_API_QUERIES = SESSION_QUERIES + USER_QUERIES + SITE_ROLE_QUERIES + 3
 
 
 @pytest.mark.parametrize("rows", [5, 50])
