@@ -52,7 +52,8 @@ def approver_factory_ids(user: User | AnonymousUser) -> list[int]:
     """The factories at which the user is an active site approver."""
     if not has_site_role(user):
         return []
-    return sorted({f for role, f in _roles(user) if role == SiteRole.Role.APPROVER})
+    roles = _roles(cast("User", user))
+    return sorted({f for role, f in roles if role == SiteRole.Role.APPROVER})
 
 
 def is_site_approver(user: User, factory_id: int) -> bool:
