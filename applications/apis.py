@@ -79,7 +79,7 @@ class ApplicationListCreateApi(generics.ListAPIView):
     request: AuthenticatedRequest
 
     def get_queryset(self) -> QuerySet[Application]:
-        return selectors.application_list_for_applicant(user=self.request.user)
+        return selectors.application_list_for_applicant_api(user=self.request.user)
 
     @extend_schema(
         tags=["applications"],

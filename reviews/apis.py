@@ -41,7 +41,7 @@ class AssignmentListApi(generics.ListAPIView):
     request: AuthenticatedRequest
 
     def get_queryset(self) -> QuerySet[Assignment]:
-        return rs.assignment_list_for_reviewer(user=self.request.user)
+        return rs.assignment_list_for_reviewer_api(user=self.request.user)
 
     @extend_schema(
         tags=["reviews"],

@@ -151,6 +151,20 @@ def assignment_list_for_reviewer(*, user: User | AnonymousUser) -> QuerySet[Assi
     )  # fmt: skip
 
 
+def assignment_list_for_reviewer_api(*, user: User | AnonymousUser) -> QuerySet[Assignment]:
+    """The reviewer's assignments as the API lists them: only the columns its rows show."""
+    return (
+        assignment_list_for_reviewer(user=user)
+        .select_related(None)
+        .select_related("application__access_mode", "application__system__factory")
+        .only(
+            "id", "application_id", "kind", "status", "due_by", "decline_reason", "created_at",
+            "application__title", "application__gpu_hours", "application__access_mode__slug",
+            "application__system__slug", "application__system__factory__slug",
+        )
+    )  # fmt: skip
+
+
 def assignment_rows_for_reviewer(*, user: User | AnonymousUser) -> QuerySet:
     """The reviewer's desk as rows (dicts) of the columns it shows, soonest due first."""
     if not user.is_authenticated:
