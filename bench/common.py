@@ -369,8 +369,13 @@ def _gunicorn_has_control_socket() -> bool:
     return "--no-control-socket" in result.stdout
 
 
+def worker_kind(threads: int) -> str:
+    return "sync workers" if threads == 1 else f"workers x {threads} threads"
+
+
 class Server(_Process):
-    """gunicorn with sync workers on a free port of 127.0.0.1."""
+    """gunicorn on a free port of 127.0.0.1: sync workers, or gthread workers with `threads`
+    threads each (a worker then serves another request while one waits for PostgreSQL)."""
 
     grace = 10.0
 
@@ -380,10 +385,11 @@ class Server(_Process):
 
     def __init__(
         self, env: dict[str, str], log_path: Path, workers: int = GUNICORN_WORKERS,
-        access_log: Path | None = None,
+        access_log: Path | None = None, threads: int = 1,
     ) -> None:  # fmt: skip
         super().__init__(env, log_path)
         self.workers = workers
+        self.threads = threads
         self.access_log = access_log
         self.port = free_port()
         self.base_url = f"http://{HOST}:{self.port}"
@@ -391,9 +397,12 @@ class Server(_Process):
     def start(self, timeout: float = 30) -> None:
         command = [
             venv_tool("gunicorn"), "portal.wsgi", f"--workers={self.workers}",
-            "--worker-class=sync", f"--bind={HOST}:{self.port}", "--log-level=warning",
-            "--graceful-timeout=5",
+            f"--bind={HOST}:{self.port}", "--log-level=warning", "--graceful-timeout=5",
         ]  # fmt: skip
+        if self.threads > 1:
+            command += ["--worker-class=gthread", f"--threads={self.threads}"]
+        else:
+            command.append("--worker-class=sync")
         if _gunicorn_has_control_socket():
             command.append("--no-control-socket")  # else it opens ~/.gunicorn/gunicorn.ctl
         if self.access_log is not None:

@@ -60,6 +60,7 @@ from common import (
     run_data,
     run_measured,
     stop_on_signals,
+    worker_kind,
 )
 
 RESULTS_FILE = RESULTS_DIR / "latest.json"
@@ -296,7 +297,7 @@ def bench_size(args: argparse.Namespace, wrk: str, size: int, pages: list[Page],
         f"applications added, {data['fill']['seconds']:.0f} s)",
         flush=True,
     )
-    server = Server(env, tmp / f"gunicorn-{size}.log")
+    server = Server(env, tmp / f"gunicorn-{size}.log", threads=args.gunicorn_threads)
     try:
         server.start()
         print(f"  gunicorn on {server.base_url}", flush=True)
@@ -405,6 +406,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads [2]")
     parser.add_argument("--warmup", type=int, default=1, help="warm-up seconds per path [1]")
     parser.add_argument(
+        "--gunicorn-threads", type=int, default=1,
+        help="threads per gunicorn worker (gthread) [1: sync workers]",
+    )  # fmt: skip
+    parser.add_argument(
         "--pages", choices=sorted(PAGE_GROUPS), default="all",
         help="which pages: the public (cached) ones, the signed-in ones, or all [all]",
     )  # fmt: skip
@@ -456,7 +461,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"Page bench: sizes {', '.join(f'{s:,}' for s in args.sizes)}; "
             f"{args.rounds} rounds x {args.duration} s per page, wrk -t{args.threads} "
-            f"-c{args.connections}, gunicorn {GUNICORN_WORKERS} sync workers; about "
+            f"-c{args.connections}, gunicorn {GUNICORN_WORKERS} "
+            f"{worker_kind(args.gunicorn_threads)}; about "
             f"{args.planned + 40 * len(args.plan)} s, more for a first fill.",
             flush=True,
         )
@@ -490,6 +496,7 @@ def main(argv: list[str] | None = None) -> int:
             "wrk_threads": args.threads,
             "wrk_connections": args.connections,
             "gunicorn_workers": GUNICORN_WORKERS,
+            "gunicorn_threads": args.gunicorn_threads,
             "cache": CACHE_URL,
             "targets_pct": {"signed_in": SIGNED_IN_TARGET, "public": PUBLIC_TARGET},
         },

@@ -62,6 +62,7 @@ from common import (
     run_measured,
     stop_on_signals,
     venv_tool,
+    worker_kind,
 )
 
 RESULTS_FILE = RESULTS_DIR / "rush.json"
@@ -285,6 +286,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--workers", type=int, default=GUNICORN_WORKERS,
         help=f"gunicorn sync workers [{GUNICORN_WORKERS}: the target's setting; more to compare]",
     )  # fmt: skip
+    parser.add_argument(
+        "--gunicorn-threads", type=int, default=1,
+        help="threads per gunicorn worker (gthread) [1: sync workers]",
+    )  # fmt: skip
     parser.add_argument("--drain", type=int, default=60, help="s to wait for routing after [60]")
     parser.add_argument(
         "--database-url",
@@ -334,7 +339,9 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"Cut-off rush: {args.applicants} applicants, {args.reviewers} reviewers, "
             f"{args.visitors} visitors for {args.duration} s (think {args.think} s); gunicorn "
-            f"{args.workers} sync workers, 1 Celery worker (prefork, 2), broker "
+            f"{args.workers} "
+            f"{worker_kind(args.gunicorn_threads)}"
+            ", 1 Celery worker (prefork, 2), broker "
             f"{args.broker_url}, database {database_name(database_url)}",
             flush=True,
         )
@@ -361,7 +368,11 @@ def main(argv: list[str] | None = None) -> int:
             people_file.write_text(json.dumps(people))
 
             server = Server(
-                env, tmp / "gunicorn.log", workers=args.workers, access_log=tmp / "access.log"
+                env,
+                tmp / "gunicorn.log",
+                workers=args.workers,
+                access_log=tmp / "access.log",
+                threads=args.gunicorn_threads,
             )
             server.start()
             worker = Worker(env, tmp / "worker.log", hostname="rush@%h")
@@ -447,6 +458,7 @@ def main(argv: list[str] | None = None) -> int:
             "database": database_name(database_url),
             "broker": args.broker_url,
             "gunicorn_workers": args.workers,
+            "gunicorn_threads": args.gunicorn_threads,
             "celery": "1 worker, prefork, concurrency 2",
             "targets": {
                 "errors": 0,
