@@ -14,9 +14,12 @@ from django.conf import settings
 from django.urls import resolve
 
 from accounts.models import User
+from allocations import services as allocation_services
 from allocations.models import Allocation
 from allocations.services import changes as change_services
+from allocations.services import reclaim as reclaim_services
 from allocations.services import reports as report_services
+from allocations.services import usage_alerts
 from applications import services as application_services
 from factories.models import System
 from notifications import services as notification_services
@@ -44,6 +47,11 @@ TEMPLATES = {
     "change-request": "change_request_new",
     "change-request-decided": "change_request_decided",
     "report-reminder": "report_reminder",
+    "usage-alert": "usage_alert",
+    "usage-nudge": "usage_nudge",
+    "reclaim-notice": "reclaim_notice",
+    "reclaim-answered": "reclaim_answered",
+    "reclaim-decided": "reclaim_decided",
     "report-overdue": "report_overdue",  # to the applicant; with the approver's address:
 }
 SITE_TEMPLATES = {"report-overdue": "report_overdue_site"}  # the approvers' copy
@@ -109,6 +117,19 @@ def every_email(
         change_services.change_request_decide(
             change, approver=site_x.approver, outcome="reject", comment="Not this time."
         )
+    with django_capture_on_commit_callbacks(execute=True):  # usage against the award, reclaim
+        allocation = allocation_services.allocation_activate(
+            allocation, actor=None, reason="Set up."
+        )
+        usage_alerts.usage_alerts_check(today=allocation.end)  # under-use: the nudge
+        notice = reclaim_services.reclaim_notice_create(
+            allocation, approver=site_x.approver, gpu_hours=100, reason="Idle."
+        )
+        reclaim_services.reclaim_notice_answer(notice, user=lumi.applicant, text="Take them.")
+        reclaim_services.reclaim_decide(
+            notice, approver=site_x.approver, outcome="reclaim", comment="Back."
+        )
+        allocation_services.allocation_record_usage(allocation, 700)  # 100 %: the alert
     report = allocation.reports.order_by("due_on").first()
     with django_capture_on_commit_callbacks(execute=True):
         report_services.reports_check(today=report.due_on - timedelta(days=1))
