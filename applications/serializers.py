@@ -275,11 +275,11 @@ class ApplicationInputSerializer(InputSerializer):
 
     def validate_team_members(self, members: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Each member whole, in a PATCH too (DRF makes nested fields optional there)."""
-        errors = {
-            i: {name: ["This field is required."] for name in ("name", "email") if name not in m}
-            for i, m in enumerate(members)
-        }
-        if any(errors.values()):
+        errors = [
+            {name: ["This field is required."] for name in ("name", "email") if name not in m}
+            for m in members
+        ]
+        if any(errors):
             raise serializers.ValidationError(errors)
         return members
 
