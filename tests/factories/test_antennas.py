@@ -211,7 +211,6 @@ def test_it_lists_a_factorys_antennas_over_the_api(client, catalogue):
 @pytest.mark.parametrize(
     ("url", "field"),
     [
-        ("/api/v1/factories/?antenna=atlantis", "antenna"),
         (f"{ANTENNAS}?country=XX", "country"),
         (f"{ANTENNAS}?factory={'x' * 61}", "factory"),
     ],
@@ -223,11 +222,13 @@ def test_it_answers_400_for_an_unknown_antenna_or_country(client, catalogue, url
     assert list(response.json()["errors"]) == [field]
 
 
-def test_it_answers_400_on_the_factory_list_page_for_an_unknown_antenna(client, catalogue):
-    response = client.get("/factories/?antenna=atlantis")
+def test_an_unknown_antenna_links_to_no_factory(client, catalogue):
+    api = client.get("/api/v1/factories/?antenna=atlantis")
+    page = client.get("/factories/?antenna=atlantis")
 
-    assert response.status_code == 400
-    assert "Some filters are not valid" in _text(response.content.decode())
+    assert api.status_code == 200
+    assert api.json()["results"] == []
+    assert page.status_code == 200
 
 
 def test_it_uses_a_fixed_number_of_queries_for_the_antenna_api(
