@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 import redis
 from django.utils import timezone
 
@@ -31,9 +32,12 @@ def beats(settings):
 
 
 def all_alive(put, *, sweep_ago: float = 5) -> None:
+    """A worker, beat and every periodic job of the portal's, each heard from in time."""
     put("worker:w1@host", 5)
     put(heartbeats.BEAT, 2)
     put(heartbeats.BEAT_STARTED, 3600)
+    for job in settings.PORTAL_PERIODIC_TASKS.values():
+        put(heartbeats.job_name(job["task"]), 5)
     put(heartbeats.job_name("reviews.tasks.sweep"), sweep_ago)
     put(heartbeats.job_name("reviews.tasks.check_deadlines"), 60)
 
