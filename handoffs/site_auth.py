@@ -12,6 +12,7 @@ from rest_framework import authentication, exceptions, permissions
 
 from handoffs import selectors
 from handoffs.models import SiteToken
+from portal.auth import TokenAuthentication
 
 KEYWORD = "Site"
 
@@ -45,7 +46,7 @@ class IsSite(permissions.BasePermission):
 
 SITE_AUTHENTICATION = [
     SiteTokenAuthentication,
-    authentication.TokenAuthentication,
+    TokenAuthentication,  # the portal's (a person's token: refused with a 403 by the permission)
     authentication.SessionAuthentication,
 ]
 

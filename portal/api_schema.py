@@ -87,8 +87,9 @@ class AutoSchema(openapi.AutoSchema):
 
     def _get_request_body(self, direction="request"):
         body = super()._get_request_body(direction)
-        serializer = force_instance(self.get_request_serializer())
-        if body is not None and isinstance(serializer, InputSerializer):
+        if body is None:  # no body (GET, DELETE): no serializer to guess either
+            return None
+        if isinstance(force_instance(self.get_request_serializer()), InputSerializer):
             body["required"] = True
         return body
 

@@ -508,6 +508,11 @@ SPECTACULAR_SETTINGS = {
         "SystemKindEnum": "factories.models.System.Kind",
         "AssignmentKindEnum": "reviews.models.Assignment.Kind",
         "AssignmentStatusEnum": "reviews.models.Assignment.Status",
+        "EventKindEnum": "applications.models.ApplicationEvent.Kind",
+        "ChangeRequestKindEnum": "allocations.models.ChangeRequest.Kind",
+        "ReportKindEnum": "allocations.models.Report.Kind",
+        "DecisionOutcomeEnum": "reviews.models.Decision.Outcome",
+        "ReclaimOutcomeEnum": ["reclaim", "withdraw"],
     },
 }
 

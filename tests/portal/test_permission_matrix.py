@@ -126,6 +126,8 @@ SKIPPED = {
     "/media/": "not served at all: attachments go only through the download views below",
     "/admin/": "Django's admin: every page sits behind admin_view (staff only); the pages in "
     "ADMIN_CHECKED stand for the rest",
+    "/^api/": "any /api/ URL no route matches: the same JSON 404 for everybody, shows nothing "
+    "(tests/portal/test_hostile_input.py)",
 }
 ADMIN_CHECKED = {
     "/admin/",
@@ -772,8 +774,14 @@ BODIES: dict[str, dict[str, Any]] = {
     "POST /api/v1/assignments/{id}/review/": REVIEW_VALUES,
     "POST /api/v1/assignments/{id}/decline/": {"reason": "Too busy this month."},
     "POST /api/v1/site/usage/": {
-        "records": [{"allocation": 1, "period_start": "2026-12-01", "period_end": "2026-12-01",
-                     "gpu_hours": "1"}],
+        "records": [
+            {
+                "allocation": 1,
+                "period_start": "2026-12-01",
+                "period_end": "2026-12-01",
+                "gpu_hours": "1",
+            }
+        ],
     },
     "POST /applications/<int:pk>/allocation/move/": {"move": "activate", "reason": "Set up."},
     "POST /applications/<int:pk>/allocation/changes/": CHANGE_REQUEST,
