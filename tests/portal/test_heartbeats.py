@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.conf import settings
 import redis
+from django.conf import settings
 from django.utils import timezone
 
 from portal import heartbeats
