@@ -130,8 +130,8 @@ def allocation_get_for_holder(*, user: User | AnonymousUser, application_pk: int
     """The allocation if `user` holds it: the applicant or a representative of the
     organisation (the letter, change requests, reports). Everybody else, staff and the site
     included, gets a 404."""
-    if not user.is_authenticated:
-        return get_object_or_404(Allocation.objects.none(), application_id=application_pk)
+    if not user.is_authenticated or not 0 < application_pk < 2**63:  # no such row: a 404
+        raise Http404("No allocation you hold.")
     own = Application.objects.filter(visible_to_applicant(user)).values("pk")
     queryset = Allocation.objects.select_related(*ALLOCATION_PAGE_RELATED)
     return get_object_or_404(queryset, application_id=application_pk, application_id__in=own)
