@@ -46,7 +46,9 @@ class ChangeRequestInputSerializer(serializers.Serializer):
     extra_gpu_hours = serializers.IntegerField(
         min_value=1, max_value=100_000_000, required=False, allow_null=True, default=None
     )
-    team_change = serializers.CharField(max_length=5000, required=False, default="")
+    team_change = serializers.CharField(
+        max_length=5000, required=False, allow_blank=True, default=""
+    )
 
 
 class ChangeDecisionInputSerializer(serializers.Serializer):

@@ -44,6 +44,7 @@ from rest_framework.authtoken.models import Token
 
 from applications import services as applications_services
 from applications.models import AccessMode, Application, Attachment
+from applications.uploads import safe_name
 from notifications import services as notifications_services
 from notifications.models import Notification
 from organisations import services as organisations_services
@@ -294,8 +295,8 @@ def payload(field: str) -> str:
 
 
 def escaped(field: str) -> str:
-    if field == "F":
-        return f"[F]{ESCAPED[1]}.pdf"
+    if field == "F":  # an uploaded file's name is stored as a safe base name: nothing to escape
+        return safe_name(payload("F"))
     return f"[{field}]{ESCAPED[0]}{ESCAPED[1]}"
 
 
@@ -660,7 +661,6 @@ def test_a_post_with_the_token_gets_through(alice):
 @pytest.mark.parametrize(
     "path",
     [
-        "/applications/new/",
         "/applications/1/submit/",
         "/applications/1/withdraw/",
         "/applications/1/attachments/1/delete/",
@@ -674,6 +674,16 @@ def test_actions_refuse_get(path, alice):
     client.force_login(alice)
 
     assert client.get(path).status_code == 405
+    assert not Application.objects.exists()
+
+
+def test_starting_an_application_needs_a_post(alice):
+    """GET /applications/new/ (the Apply links) shows a page with a button; only its POST
+    creates the draft."""
+    client = Client()
+    client.force_login(alice)
+
+    assert client.get("/applications/new/?system=lumi&mode=fast-lane").status_code == 200
     assert not Application.objects.exists()
 
 
