@@ -329,7 +329,7 @@ def create_organisation(page: Page) -> None:
 
 def apply(page: Page, *, title: str, gpu_hours: int) -> int:
     """A new Fast Lane application on LUMI, filled in step by step and submitted; its pk."""
-    page.get_by_role("link", name="My applications").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="My applications").click()
     page.get_by_role("button", name="New application").click()
     next_step = page.get_by_role("button", name="Next")
     page.get_by_label("Organisation").select_option(label="Nora Neural GmbH")
