@@ -1,20 +1,21 @@
-"""The decision letter of an award: one template (`allocations/letter/_body.html`) shared by the
-PDF (WeasyPrint) and the decision email. WeasyPrint fetches nothing from the network: its URL
-fetcher serves the portal's own static files and refuses every other URL."""
+"""The decision letter of an award: its text (one template, `allocations/letter/_body.html`,
+shared by the PDF and the decision email) and its PDF. The letter is written in the applicant's
+language (the language their emails are in), with dates and GPU-hours formatted for it.
+
+WeasyPrint is imported only inside `letter_pdf` (through `allocations.letter_pdf`): this module
+is imported by the decision service, and so by every process, which should not parse
+WeasyPrint's CSS at start-up."""
 
 from __future__ import annotations
 
-import mimetypes
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
-from django.utils import timezone
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+from django.utils import timezone, translation
 
 from allocations.selectors import allocation_conditions
+from notifications.selectors import recipient_language
 
 if TYPE_CHECKING:
     import datetime
@@ -22,36 +23,12 @@ if TYPE_CHECKING:
     from allocations.models import Allocation
     from reviews.models import Decision
 
-# The base URL the letter's HTML is rendered under: `/static/…` resolves below it, and only
-# below it is anything served.
-LETTER_BASE_URL = "https://letter.invalid/"
-STATIC_PREFIX = LETTER_BASE_URL + "static/"
-
-
-class StaticFilesOnly(URLFetcher):
-    """Serve `STATIC_PREFIX…` from the portal's static files (the finders, as in development
-    and tests); refuse every other URL (http, https elsewhere, file:, data:), recording it."""
-
-    def __init__(self) -> None:
-        super().__init__(allowed_protocols=("https",), allow_redirects=False)
-        self.refused: list[str] = []
-
-    def fetch(self, url, headers=None):
-        if url.startswith(STATIC_PREFIX) and ".." not in url:
-            path = url.removeprefix(STATIC_PREFIX).split("?")[0].split("#")[0]
-            found = finders.find(path)
-            if isinstance(found, str):
-                with open(found, "rb") as handle:
-                    body = handle.read()
-                kind = mimetypes.guess_type(found)[0] or "application/octet-stream"
-                return URLFetcherResponse(url, body, {"Content-Type": kind})
-        self.refused.append(url)
-        raise ValueError(f"The letter fetches nothing but the portal's static files: {url}")
-
 
 @dataclass(frozen=True)
 class Letter:
-    """What the letter says, for its template."""
+    """What the letter says, for its template: facts only (names, numbers, dates), so that it
+    can be built in one language and rendered in another; the template words and formats them
+    in the language active when it is rendered."""
 
     reference: str
     date: datetime.date
@@ -64,13 +41,17 @@ class Letter:
     application_number: int
     access_mode: str
     system: str
-    gpu_hours: str
+    gpu_hours: int
     start: datetime.date
     end: datetime.date
-    conditions: list[str]
     reasons: str
     approver_name: str
-    approver_role: str
+    allocation: Allocation = field(repr=False, compare=False)
+
+    @property
+    def conditions(self) -> list[str]:
+        """The conditions of the award, in the language active when they are read."""
+        return allocation_conditions(self.allocation)
 
 
 def letter_for(allocation: Allocation, decision: Decision | None = None) -> Letter:
@@ -95,18 +76,29 @@ def letter_for(allocation: Allocation, decision: Decision | None = None) -> Lett
         application_number=application.pk,
         access_mode=application.access_mode.name if application.access_mode else "",
         system=allocation.system.name,
-        gpu_hours=f"{allocation.gpu_hours:,}",
+        gpu_hours=allocation.gpu_hours,
         start=allocation.start,
         end=allocation.end,
-        conditions=allocation_conditions(allocation),
         reasons=decision.comment,
         approver_name=(approver.get_full_name() or approver.email) if approver else "",
-        approver_role=f"Site approver, {factory.display_name}",
+        allocation=allocation,
     )
 
 
-def letter_pdf(allocation: Allocation) -> bytes:
-    """The letter as a PDF (A4), rendered with nothing fetched but the portal's static files."""
-    html = render_to_string("allocations/letter/pdf.html", {"letter": letter_for(allocation)})
-    fetcher = StaticFilesOnly()
-    return HTML(string=html, base_url=LETTER_BASE_URL, url_fetcher=fetcher).write_pdf()
+def letter_language(allocation: Allocation) -> str:
+    """The language the letter is written in: the applicant's (as their emails are)."""
+    return recipient_language(allocation.application.applicant.email)
+
+
+def letter_html(allocation: Allocation, *, language: str | None = None) -> str:
+    """The letter's page (HTML), in `language` or else the applicant's."""
+    with translation.override(language or letter_language(allocation)):
+        return render_to_string("allocations/letter/pdf.html", {"letter": letter_for(allocation)})
+
+
+def letter_pdf(allocation: Allocation, *, language: str | None = None) -> bytes:
+    """The letter as a PDF (A4), in `language` or else the applicant's, rendered with nothing
+    fetched but the portal's static files."""
+    from allocations.letter_pdf import html_to_pdf  # WeasyPrint: only when a PDF is rendered
+
+    return html_to_pdf(letter_html(allocation, language=language))

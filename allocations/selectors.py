@@ -14,6 +14,8 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
 
 from allocations.models import (
     LEDGER_GPU_HOURS,
@@ -131,7 +133,7 @@ def allocation_get_for_holder(*, user: User | AnonymousUser, application_pk: int
     organisation (the letter, change requests, reports). Everybody else, staff and the site
     included, gets a 404."""
     if not user.is_authenticated or not 0 < application_pk < 2**63:  # no such row: a 404
-        raise Http404("No allocation you hold.")
+        raise Http404(gettext("No allocation you hold."))
     own = Application.objects.filter(visible_to_applicant(user)).values("pk")
     queryset = Allocation.objects.select_related(*ALLOCATION_PAGE_RELATED)
     return get_object_or_404(queryset, application_id=application_pk, application_id__in=own)
@@ -142,7 +144,7 @@ def allocation_get_for_manager(*, user: User | AnonymousUser, application_pk: in
     else."""
     allocation = allocation_get_for_user(user=user, application_pk=application_pk)
     if not allocation_may_manage(user, allocation):
-        raise Http404("No allocation you manage.")
+        raise Http404(gettext("No allocation you manage."))
     return allocation
 
 
@@ -170,19 +172,42 @@ def allocation_conditions(allocation: Allocation) -> list[str]:
     months = (allocation.end.year - allocation.start.year) * 12 + (
         allocation.end.month - allocation.start.month
     )
-    reports = f"Hand in a final report within {final_days} days of the end of the allocation"
+    system, site = allocation.system.name, factory.display_name
     if months > every_months:
-        reports += f", and a progress report every {every_months} months from its start"
+        reports = ngettext(
+            "Hand in a final report within %(days)s days of the end of the allocation, and a "
+            "progress report every %(months)s months from its start. An overdue final report "
+            "blocks your organisation's new applications to %(site)s until it is in.",
+            "Hand in a final report within %(days)s days of the end of the allocation, and a "
+            "progress report every %(months)s months from its start. An overdue final report "
+            "blocks your organisation's new applications to %(site)s until it is in.",
+            every_months,
+        ) % {"days": final_days, "months": every_months, "site": site}
+    else:
+        reports = ngettext(
+            "Hand in a final report within %(days)s day of the end of the allocation. An overdue "
+            "final report blocks your organisation's new applications to %(site)s until it is in.",
+            "Hand in a final report within %(days)s days of the end of the allocation. An overdue "
+            "final report blocks your organisation's new applications to %(site)s until it is in.",
+            final_days,
+        ) % {"days": final_days, "site": site}
     own = [line.strip() for line in allocation.conditions.splitlines() if line.strip()]
     return [
-        f"Use the GPU-hours on {allocation.system.name} only for the project described in the "
-        "application, by its team; changes to the team are requested through the portal.",
-        f"{reports}. An overdue final report blocks your organisation's new applications to "
-        f"{factory.display_name} until it is in.",
-        f"Acknowledge {factory.display_name} and the EuroHPC Joint Undertaking in publications "
-        "and results obtained with this allocation.",
-        "GPU-hours not used by the end date are not carried over; ask for an extension before "
-        "it if you need one.",
+        gettext(
+            "Use the GPU-hours on %(system)s only for the project described in the application, "
+            "by its team; changes to the team are requested through the portal."
+        )
+        % {"system": system},
+        reports,
+        gettext(
+            "Acknowledge %(site)s and the EuroHPC Joint Undertaking in publications and results "
+            "obtained with this allocation."
+        )
+        % {"site": site},
+        gettext(
+            "GPU-hours not used by the end date are not carried over; ask for an extension before "
+            "it if you need one."
+        ),
         *own,
     ]
 
@@ -255,12 +280,14 @@ def report_block_message(*, organisation_id: int, factory_id: int, today: dateti
     if not overdue:
         return ""
     which = ", ".join(
-        f"{report.allocation.reference} (due {report.due_on:%d %B %Y})" for report in overdue
+        gettext("%(reference)s (due %(date)s)")
+        % {"reference": report.allocation.reference, "date": date_format(report.due_on, "j F Y")}
+        for report in overdue
     )
-    return (
-        f"The final report of {which} is overdue: hand it in on the allocation's page before "
+    return gettext(
+        "The final report of %(which)s is overdue: hand it in on the allocation's page before "
         "applying to this AI Factory again."
-    )
+    ) % {"which": which}
 
 
 # --- Reclaim notices -----------------------------------------------------------------------------

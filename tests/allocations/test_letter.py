@@ -5,18 +5,27 @@ fetches nothing but the portal's static files."""
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
+from django.utils.formats import date_format
 from pypdf import PdfReader
 
-from allocations.letters import LETTER_BASE_URL, StaticFilesOnly
-from notifications.models import Notification
+from allocations.letter_pdf import LETTER_BASE_URL, StaticFilesOnly
+from allocations.letters import letter_for, letter_html
+from notifications.models import Notification, NotificationPreference
 from organisations import services as organisations_services
 from organisations.models import Membership
 from tests.fixtures.reviews import login, person
 
 pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def pdf_text(response) -> str:
@@ -118,3 +127,44 @@ def test_the_approvers_own_conditions_reach_the_page_and_the_letter(client, aske
     assert "<li>Publish the model weights openly.</li>" in page
     response = login(client, alice).get(reverse("allocations:letter", args=[asked.pk]))
     assert "Publish the model weights openly." in pdf_text(response)
+
+
+def test_importing_the_decision_service_does_not_import_weasyprint():
+    """WeasyPrint parses its CSS when imported: only rendering a PDF may import it, not the
+    decision service every process loads."""
+    code = (
+        "import sys, django; django.setup(); import reviews.services.decisions, allocations.views; "
+        "print('weasyprint' in sys.modules)"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=True
+    )
+    assert result.stdout.strip() == "False", result.stderr
+
+
+def test_the_letter_is_written_in_the_applicants_language(awarded, alice):
+    NotificationPreference.objects.update_or_create(user=alice, defaults={"language": "de"})
+    html = letter_html(awarded)
+    assert '<html lang="de">' in html
+    assert "16.000" in html  # German grouping of the GPU-hours
+    with translation.override("de"):
+        assert date_format(awarded.end, "F") in html  # the month's German name
+    assert letter_html(awarded, language="en").startswith('<!DOCTYPE html>\n<html lang="en">')
+    assert "16,000" in letter_html(awarded, language="en")
+
+
+def test_the_letter_pdf_follows_the_applicants_language(client, awarded, alice):
+    NotificationPreference.objects.update_or_create(user=alice, defaults={"language": "de"})
+    response = login(client, alice).get(
+        reverse("allocations:letter", args=[awarded.application_id])
+    )
+    assert "16.000" in pdf_text(response)
+
+
+def test_the_letter_under_a_german_override_formats_for_german(awarded):
+    with translation.override("de"):
+        html = render_to_string("allocations/letter/pdf.html", {"letter": letter_for(awarded)})
+    assert 'lang="de"' in html
+    assert "16.000" in html
+    assert "16,000" not in html
