@@ -13,17 +13,18 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from factories.models import System
 from portal.models import TimeStampedModel
 
 
 class AllocationStatus(models.TextChoices):
-    AWARDED = "awarded", "Awarded"
-    ACTIVE = "active", "Active"
-    SUSPENDED = "suspended", "Suspended"
-    ENDED = "ended", "Ended"
-    CLOSED = "closed", "Closed early"
+    AWARDED = "awarded", _("Awarded")
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+    ENDED = "ended", _("Ended")
+    CLOSED = "closed", _("Closed early")
 
 
 A = AllocationStatus
@@ -62,20 +63,20 @@ class Allocation(TimeStampedModel):
     )
     system = models.ForeignKey(System, on_delete=models.PROTECT, related_name="allocations")
     gpu_hours = models.PositiveIntegerField(
-        "GPU-hours awarded", validators=[MinValueValidator(1)], help_text="By the decision."
+        "GPU-hours awarded", validators=[MinValueValidator(1)], help_text=_("By the decision.")
     )
     extra_gpu_hours = models.PositiveIntegerField(
-        "extra GPU-hours", default=0, help_text="Granted since by change requests."
+        "extra GPU-hours", default=0, help_text=_("Granted since by change requests.")
     )
     reclaimed_gpu_hours = models.PositiveIntegerField(
-        "reclaimed GPU-hours", default=0, help_text="Given back to the system's capacity."
+        "reclaimed GPU-hours", default=0, help_text=_("Given back to the system's capacity.")
     )
     used_gpu_hours = models.DecimalField(
         "GPU-hours used",
         max_digits=14,
         decimal_places=2,
         default=Decimal("0"),
-        help_text="The total reported by the site's usage import.",
+        help_text=_("The total reported by the site's usage import."),
     )
     usage_updated_at = models.DateTimeField(null=True, blank=True)
     start = models.DateField()
@@ -84,10 +85,12 @@ class Allocation(TimeStampedModel):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.AWARDED)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     ended_on = models.DateField(
-        null=True, blank=True, help_text="When it ended or was closed (the final report's clock)."
+        null=True,
+        blank=True,
+        help_text=_("When it ended or was closed (the final report's clock)."),
     )
     conditions = models.TextField(
-        blank=True, help_text="The award's own conditions, beyond the standard ones."
+        blank=True, help_text=_("The award's own conditions, beyond the standard ones.")
     )
     # When the usage emails went out (allocations.services.usage_alerts): each at most once.
     alerted_75_at = models.DateTimeField("75 % alert sent", null=True, blank=True)
@@ -146,15 +149,15 @@ class ChangeRequest(TimeStampedModel):
     """An applicant's request to change a live allocation, decided by the site approver."""
 
     class Kind(models.TextChoices):
-        EXTENSION = "extension", "Extension of the end date"
-        GPU_HOURS = "gpu_hours", "More GPU-hours"
-        TEAM = "team", "Team change"
+        EXTENSION = "extension", _("Extension of the end date")
+        GPU_HOURS = "gpu_hours", _("More GPU-hours")
+        TEAM = "team", _("Team change")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     allocation = models.ForeignKey(
         Allocation, on_delete=models.CASCADE, related_name="change_requests"
@@ -168,7 +171,7 @@ class ChangeRequest(TimeStampedModel):
     new_end = models.DateField("new end date", null=True, blank=True)
     extra_gpu_hours = models.PositiveIntegerField("extra GPU-hours", null=True, blank=True)
     team_change = models.TextField(
-        blank=True, help_text="Who joins or leaves the team, with their role and email."
+        blank=True, help_text=_("Who joins or leaves the team, with their role and email.")
     )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -210,19 +213,19 @@ class ReclaimNotice(TimeStampedModel):
     the site's approver reclaims (never more than is unused) or withdraws it."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        RECLAIMED = "reclaimed", "Reclaimed"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        OPEN = "open", _("Open")
+        RECLAIMED = "reclaimed", _("Reclaimed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     allocation = models.ForeignKey(
         Allocation, on_delete=models.CASCADE, related_name="reclaim_notices"
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     gpu_hours = models.PositiveIntegerField(
-        "GPU-hours to reclaim", validators=[MinValueValidator(1)], help_text="As noticed."
+        "GPU-hours to reclaim", validators=[MinValueValidator(1)], help_text=_("As noticed.")
     )
     reason = models.TextField()
-    deadline = models.DateField(help_text="The holder may answer until this day.")
+    deadline = models.DateField(help_text=_("The holder may answer until this day."))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -264,18 +267,18 @@ class ReportPolicy(models.Model):
         "applications.AccessMode", on_delete=models.CASCADE, related_name="report_policy"
     )
     final_report_days = models.PositiveSmallIntegerField(
-        default=30, help_text="Days after the allocation ends that the final report is due."
+        default=30, help_text=_("Days after the allocation ends that the final report is due.")
     )
     progress_report_months = models.PositiveSmallIntegerField(
         default=12,
-        help_text=(
+        help_text=_(
             "Allocations longer than this many months owe a progress report every this many "
             "months from their start."
         ),
     )
 
     class Meta:
-        verbose_name_plural = "report policies"
+        verbose_name_plural = _("report policies")
         constraints = [
             models.CheckConstraint(
                 condition=Q(progress_report_months__gt=0), name="report_policy_months_positive"
@@ -291,8 +294,8 @@ class Report(TimeStampedModel):
     escalation markers make the periodic job safe to run twice."""
 
     class Kind(models.TextChoices):
-        PROGRESS = "progress", "Progress report"
-        FINAL = "final", "Final report"
+        PROGRESS = "progress", _("Progress report")
+        FINAL = "final", _("Final report")
 
     allocation = models.ForeignKey(Allocation, on_delete=models.CASCADE, related_name="reports")
     kind = models.CharField(max_length=10, choices=Kind.choices)

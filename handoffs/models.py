@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from portal.models import TimeStampedModel
 
@@ -23,9 +24,9 @@ SLURM_NAME = RegexValidator(
 
 
 class Backend(models.TextChoices):
-    NONE = "none", "None: the site sets the project up by hand"
-    SITE_EXPORT = "site_export", "Site export: a JSON document and Slurm commands over the API"
-    WALDUR = "waldur", "Waldur: a project and a resource order through Waldur's REST API"
+    NONE = "none", _("None: the site sets the project up by hand")
+    SITE_EXPORT = "site_export", _("Site export: a JSON document and Slurm commands over the API")
+    WALDUR = "waldur", _("Waldur: a project and a resource order through Waldur's REST API")
 
 
 class HandOffSettings(TimeStampedModel):
@@ -38,22 +39,26 @@ class HandOffSettings(TimeStampedModel):
     backend = models.CharField(max_length=16, choices=Backend.choices, default=Backend.NONE)
     slurm_cluster = models.CharField(
         max_length=40, blank=True, validators=[SLURM_NAME],
-        help_text="The Slurm cluster's name (sacctmgr's Cluster=, sacct's cluster).",
+        help_text=_("The Slurm cluster's name (sacctmgr's Cluster=, sacct's cluster)."),
     )  # fmt: skip
     slurm_account_prefix = models.CharField(
         max_length=20, default="aif-", validators=[SLURM_NAME],
-        help_text="The allocation's Slurm account is this prefix and the application number.",
+        help_text=_("The allocation's Slurm account is this prefix and the application number."),
     )  # fmt: skip
     slurm_parent_account = models.CharField(
         max_length=40, blank=True, validators=[SLURM_NAME],
-        help_text="Optional parent account in the site's Slurm hierarchy.",
+        help_text=_("Optional parent account in the site's Slurm hierarchy."),
     )  # fmt: skip
     waldur_api_url = models.URLField(
-        "Waldur API URL", blank=True, help_text="E.g. https://waldur.example.eu/ (without /api/)."
+        "Waldur API URL",
+        blank=True,
+        help_text=_("E.g. https://waldur.example.eu/ (without /api/)."),
     )
     waldur_token_env = models.CharField(
         "Waldur token variable", max_length=60, blank=True, validators=[ENV_NAME],
-        help_text="The environment variable that holds the Waldur API token (never stored here).",
+        help_text=_(
+            "The environment variable that holds the Waldur API token (never stored here)."
+        ),
     )  # fmt: skip
     waldur_customer_uuid = models.UUIDField(
         "Waldur customer (organisation) UUID", null=True, blank=True
@@ -62,12 +67,12 @@ class HandOffSettings(TimeStampedModel):
     waldur_plan_uuid = models.UUIDField("Waldur plan UUID", null=True, blank=True)
     waldur_gpu_component = models.CharField(
         "Waldur GPU limit component", max_length=40, default="gpu_hours",
-        help_text="The offering's component whose limit is set to the GPU-hours awarded.",
+        help_text=_("The offering's component whose limit is set to the GPU-hours awarded."),
     )  # fmt: skip
 
     class Meta:
-        verbose_name = "hand-off settings"
-        verbose_name_plural = "hand-off settings"
+        verbose_name = _("hand-off settings")
+        verbose_name_plural = _("hand-off settings")
 
     def __str__(self) -> str:
         return f"Hand-off of {self.factory}: {self.get_backend_display()}"
@@ -90,12 +95,12 @@ class HandOffSettings(TimeStampedModel):
 
 
 class HandOffStatus(models.TextChoices):
-    PENDING = "pending", "Queued"
-    RUNNING = "running", "In progress"
-    WAITING = "waiting", "Waiting for the site"
-    DONE = "done", "Set up at the site"
-    FAILED = "failed", "Failed"
-    MANUAL = "manual", "To be set up by hand"
+    PENDING = "pending", _("Queued")
+    RUNNING = "running", _("In progress")
+    WAITING = "waiting", _("Waiting for the site")
+    DONE = "done", _("Set up at the site")
+    FAILED = "failed", _("Failed")
+    MANUAL = "manual", _("To be set up by hand")
 
 
 class HandOff(TimeStampedModel):
@@ -173,7 +178,7 @@ class SiteToken(TimeStampedModel):
     factory = models.ForeignKey(
         "factories.AIFactory", on_delete=models.CASCADE, related_name="site_tokens"
     )
-    name = models.CharField(max_length=80, help_text="Who uses it, e.g. 'LUMI accounting cron'.")
+    name = models.CharField(max_length=80, help_text=_("Who uses it, e.g. 'LUMI accounting cron'."))
     digest = models.CharField(max_length=64, unique=True, editable=False)
     prefix = models.CharField(max_length=8, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True)

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from factories.models import AIFactory
@@ -16,9 +17,9 @@ class SiteRole(TimeStampedModel):
     """A user's role at a factory (site): who reviews and who decides there."""
 
     class Role(models.TextChoices):
-        TECHNICAL = "technical", "Technical reviewer"
-        SCIENTIFIC = "scientific", "Scientific reviewer"
-        APPROVER = "approver", "Site approver"
+        TECHNICAL = "technical", _("Technical reviewer")
+        SCIENTIFIC = "scientific", _("Scientific reviewer")
+        APPROVER = "approver", _("Site approver")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="site_roles"
@@ -28,7 +29,7 @@ class SiteRole(TimeStampedModel):
     is_active = models.BooleanField(default=True)
     max_open_assignments = models.PositiveSmallIntegerField(default=10)
     expertise = models.JSONField(
-        default=list, blank=True, help_text="AI domains the reviewer knows, e.g. ['health']."
+        default=list, blank=True, help_text=_("AI domains the reviewer knows, e.g. ['health'].")
     )
 
     history = HistoricalRecords()
@@ -55,7 +56,7 @@ class ConflictOfInterest(TimeStampedModel):
     reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
-        verbose_name_plural = "conflicts of interest"
+        verbose_name_plural = _("conflicts of interest")
         constraints = [
             models.UniqueConstraint(fields=["reviewer", "organisation"], name="conflict_unique")
         ]
@@ -68,8 +69,8 @@ class RoutingRecord(models.Model):
     """Why an application went to whom: candidates, exclusions with reasons, choice, loads."""
 
     class Outcome(models.TextChoices):
-        ROUTED = "routed", "Routed"
-        NEEDS_ATTENTION = "needs_attention", "Could not be staffed"
+        ROUTED = "routed", _("Routed")
+        NEEDS_ATTENTION = "needs_attention", _("Could not be staffed")
 
     application = models.ForeignKey(
         "applications.Application", on_delete=models.CASCADE, related_name="routing_records"
@@ -92,16 +93,16 @@ class RoutingRecord(models.Model):
 
 class Assignment(TimeStampedModel):
     class Kind(models.TextChoices):
-        TECHNICAL = "technical", "Technical review"
-        SCIENTIFIC = "scientific", "Scientific review"
+        TECHNICAL = "technical", _("Technical review")
+        SCIENTIFIC = "scientific", _("Scientific review")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Awaiting acceptance"
-        ACCEPTED = "accepted", "Accepted"
-        DECLINED = "declined", "Declined"
-        DONE = "done", "Review submitted"
+        PENDING = "pending", _("Awaiting acceptance")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        DONE = "done", _("Review submitted")
         # The application ended (withdrawn or decided) before this review was done.
-        CLOSED = "closed", "Closed: no longer needed"
+        CLOSED = "closed", _("Closed: no longer needed")
 
     OPEN = (Status.PENDING, Status.ACCEPTED)
 
@@ -138,15 +139,15 @@ class Assignment(TimeStampedModel):
 
 class Review(TimeStampedModel):
     class Recommendation(models.TextChoices):
-        APPROVE = "approve", "Approve"
-        APPROVE_FEWER = "approve_fewer", "Approve with fewer GPU-hours"
-        REJECT = "reject", "Reject"
+        APPROVE = "approve", _("Approve")
+        APPROVE_FEWER = "approve_fewer", _("Approve with fewer GPU-hours")
+        REJECT = "reject", _("Reject")
 
     CRITERIA = {
-        "technical_feasibility": "Technical feasibility",
-        "ai_innovation": "AI innovation and impact",
-        "team_readiness": "Team readiness",
-        "resource_justification": "Resource justification",
+        "technical_feasibility": _("Technical feasibility"),
+        "ai_innovation": _("AI innovation and impact"),
+        "team_readiness": _("Team readiness"),
+        "resource_justification": _("Resource justification"),
     }
     score_validators = [MinValueValidator(0), MaxValueValidator(5)]
 
@@ -188,8 +189,8 @@ class Review(TimeStampedModel):
 
 class Decision(TimeStampedModel):
     class Outcome(models.TextChoices):
-        APPROVE = "approve", "Approved"
-        REJECT = "reject", "Rejected"
+        APPROVE = "approve", _("Approved")
+        REJECT = "reject", _("Rejected")
 
     application = models.OneToOneField(
         "applications.Application", on_delete=models.PROTECT, related_name="decision"

@@ -9,11 +9,12 @@ from decimal import Decimal
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 
 class UsageSource(models.TextChoices):
-    SITE_API = "site_api", "Site API"
-    SACCT = "sacct", "Slurm accounting (sacct)"
+    SITE_API = "site_api", _("Site API")
+    SACCT = "sacct", _("Slurm accounting (sacct)")
 
 
 class UsageRecord(models.Model):
