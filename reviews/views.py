@@ -14,11 +14,12 @@ from django.db.models.functions import TruncDate
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from allocations import selectors as allocations_selectors
 from applications import uploads
-from applications.display import NO_VALUE, OTHER_BADGE, STATUS_BADGE, STATUS_LABELS
+from applications.display import NO_VALUE, OTHER_BADGE, STATUS_BADGE, STATUS_LABELS, PerLanguage
 from applications.filters import ApplicationFilter
 from applications.models import OPEN_STATUSES, Application, ApplicationStatus
 from factories.models import AIFactory
@@ -35,23 +36,31 @@ from reviews.models import Assignment
 from reviews.services import assignments as assignment_services
 from reviews.services import decisions as decision_services
 
-ASSIGNMENT_STATUS_LABELS: dict[str, str] = dict(Assignment.Status.choices)
-ASSIGNMENT_KIND_LABELS: dict[str, str] = dict(Assignment.Kind.choices)
+# Translated once per language, not once per row (the lists are speed-critical).
+ASSIGNMENT_STATUS_LABELS = PerLanguage(lambda: dict(Assignment.Status.choices))
+ASSIGNMENT_KIND_LABELS = PerLanguage(lambda: dict(Assignment.Kind.choices))
 
 
-def _desk_row(row: dict[str, Any], today: date) -> dict[str, Any]:
-    """What one row of the desk shows, computed once here."""
+def _untitled() -> str:
+    # Translators: a list's row for an application without a title; %(number)s is its number.
+    return gettext("Untitled application #%(number)s")
+
+
+def _desk_row(
+    row: dict[str, Any], today: date, kinds: dict[str, str], statuses: dict[str, str], untitled: str
+) -> dict[str, Any]:
+    """What one row of the desk shows, computed once here (labels in the page's language)."""
     status, due = row["status"], row["due_by"]
     return {
         "url": ""
         if status == Assignment.Status.DECLINED
         else row_url("review:assignment-detail", row["id"]),
-        "title": row["title"] or f"Untitled application #{row['application_id']}",
+        "title": row["title"] or untitled % {"number": row["application_id"]},
         "organisation": row["organisation_name"] or "",
         "site": row["factory_short_name"] or row["factory_name"] or NO_VALUE,
         "mode": row["mode_name"] or NO_VALUE,
-        "kind": ASSIGNMENT_KIND_LABELS.get(row["kind"], row["kind"]),
-        "status": ASSIGNMENT_STATUS_LABELS.get(status, status),
+        "kind": kinds.get(row["kind"], row["kind"]),
+        "status": statuses.get(status, status),
         "due": short_date(due),
         "overdue": bool(due and due < today and status in Assignment.OPEN),
     }
@@ -64,7 +73,14 @@ def desk(request: AuthenticatedHttpRequest) -> HttpResponse:
     rows = reviews_selectors.assignment_rows_for_reviewer(user=request.user)
     filters, page = filtered_page(request, AssignmentFilter, rows, defaults={"status": "open"})
     today = timezone.localdate()
-    page.object_list = [_desk_row(row, today) for row in page.object_list]
+    kinds, statuses, untitled = (
+        ASSIGNMENT_KIND_LABELS.current(),
+        ASSIGNMENT_STATUS_LABELS.current(),
+        _untitled(),
+    )
+    page.object_list = [
+        _desk_row(row, today, kinds, statuses, untitled) for row in page.object_list
+    ]
     return render(
         request,
         "reviews/desk.html",
@@ -76,17 +92,20 @@ def desk(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
-def _site_row(row: dict[str, Any], today: date) -> dict[str, Any]:
-    """What one row of the site's list shows, computed once here."""
+def _site_row(
+    row: dict[str, Any], today: date, statuses: dict[str, str], untitled: str
+) -> dict[str, Any]:
+    """What one row of the site's list shows, computed once here (labels in the page's
+    language)."""
     status, due = row["status"], row["expected_decision_by"]
     return {
         "url": row_url("review:site-application", row["id"]),
-        "title": row["title"] or f"Untitled application #{row['id']}",
+        "title": row["title"] or untitled % {"number": row["id"]},
         "organisation": row["organisation_name"] or "",
         "system": row["system_name"] or NO_VALUE,
         "mode": row["mode_name"] or NO_VALUE,
         "gpu_hours": row["gpu_hours"],
-        "status": STATUS_LABELS[status],
+        "status": statuses[status],
         "badge": STATUS_BADGE.get(status, OTHER_BADGE),
         "due": short_date(due),
         "overdue": bool(due and due < today and status in OPEN_STATUSES),
@@ -102,7 +121,8 @@ def site_applications(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     filters, page = filtered_page(request, ApplicationFilter, rows, defaults={"status": "open"})
     today = timezone.localdate()
-    page.object_list = [_site_row(row, today) for row in page.object_list]
+    statuses, untitled = STATUS_LABELS.current(), _untitled()
+    page.object_list = [_site_row(row, today, statuses, untitled) for row in page.object_list]
     return render(request, "reviews/site_applications.html", {"page": page, "filters": filters})
 
 
@@ -122,7 +142,7 @@ def assignment_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
         except ValidationError as exc:
             add_service_errors(review_form, exc)
         else:
-            messages.success(request, "Your review was recorded. Thank you.")
+            messages.success(request, gettext("Your review was recorded. Thank you."))
             return redirect("review:desk")
     return render(
         request,
@@ -163,10 +183,10 @@ def assignment_decline(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, "You declined the assignment.")
+            messages.success(request, gettext("You declined the assignment."))
             return redirect("review:desk")
     else:
-        messages.error(request, "Say why you decline.")
+        messages.error(request, gettext("Say why you decline."))
     return redirect("review:assignment-detail", pk=pk)
 
 
@@ -188,7 +208,9 @@ def site_application_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpR
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                messages.success(request, "The decision was recorded and the applicant told.")
+                messages.success(
+                    request, gettext("The decision was recorded and the applicant told.")
+                )
                 return redirect("review:site-application", pk=pk)
     remaining = None
     if is_approver and application.system and application.start_date:
