@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench rush venv migrate seed worker clean
+.PHONY: run test lint format bench rush venv migrate seed worker clean messages compilemessages
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) is needed (apt-get install python3.11 python3.11-venv)"; exit 1; }
@@ -75,6 +75,23 @@ bench: venv
 # The cut-off rush: locust against gunicorn and a Celery worker (bench/README.md).
 rush: venv
 	$(PY) bench/rush.py
+
+# The translation catalogues (locale/<lang>/LC_MESSAGES/django.po), one per language of
+# settings.LANGUAGES but English (the msgids). `messages` extracts the marked strings from the
+# Python and the templates (file names without line numbers, and no obsolete entries: small
+# diffs); `compilemessages` builds the .mo files Django reads, which are committed
+# (tests/portal/test_translations.py fails when one is older than or differs from its .po).
+LOCALES := es it fi sv de fr el
+I18N_IGNORE := --ignore=.venv --ignore=tests --ignore=bench --ignore=var --ignore=node_modules \
+	--ignore=static --ignore=docker
+messages: venv
+	$(PY) manage.py makemessages $(addprefix --locale=,$(LOCALES)) $(I18N_IGNORE) \
+	  --no-obsolete --add-location=file --no-wrap
+	$(MAKE) compilemessages
+
+compilemessages: venv
+	@command -v msgfmt >/dev/null || { echo "msgfmt is needed (apt-get install gettext)"; exit 1; }
+	$(PY) manage.py compilemessages $(addprefix --locale=,$(LOCALES)) $(I18N_IGNORE)
 
 clean:
 	rm -rf var/portal.sqlite3 var/staticfiles var/mail

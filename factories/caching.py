@@ -18,6 +18,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language_from_request
 
 VERSION_KEY = "catalogue:version"
 
@@ -40,10 +42,18 @@ def _cacheable_request(request: HttpRequest) -> bool:
 
 def _key(request: HttpRequest) -> str:
     # The host is part of the key (API answers carry absolute URLs), and so is Accept (the API
-    # answers JSON or its browsable HTML by it); the version makes every edit a miss.
+    # answers JSON or its browsable HTML by it); the version makes every edit a miss. So is the
+    # language LocaleMiddleware will choose (from the language cookie, else Accept-Language:
+    # the same function, cheap, its parsing memoised), not the raw header: the many ways
+    # browsers spell "German first" share one entry.
     version = cache.get_or_set(VERSION_KEY, time.time_ns, timeout=None)
     vary = "\n".join(
-        [request.get_host(), request.get_full_path(), request.headers.get("Accept", "")]
+        [
+            request.get_host(),
+            request.get_full_path(),
+            request.headers.get("Accept", ""),
+            get_language_from_request(request),
+        ]
     )
     return f"catalogue:{version}:{hashlib.sha256(vary.encode()).hexdigest()}"
 
@@ -66,7 +76,8 @@ class PublicCatalogueCacheMiddleware:
     """Anonymous catalogue pages from the cache, answered before sessions, authentication,
     CSRF, messages and the rest are reached: a hit costs two cache reads. Placed right after
     WhiteNoise, it stores a marked page (`cache_public_catalogue`) on its way out, so the stored
-    answer carries every header the stack added (CSP, frame options, Vary)."""
+    answer carries every header the stack added (CSP, frame options, Vary, Content-Language).
+    One entry per language: the key includes the language the page will be in."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -88,6 +99,9 @@ class PublicCatalogueCacheMiddleware:
             and not response.cookies
             and not response.streaming
         ):
+            # The page depends on the language cookie and Accept-Language: say so to shared
+            # caches and browsers (LocaleMiddleware names Accept-Language only).
+            patch_vary_headers(response, ("Accept-Language", "Cookie"))
             # Status, headers and body only: a DRF Response would be pickled with its data,
             # request and renderer state.
             plain = HttpResponse(response.content, status=200, headers=dict(response.headers))

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from notifications import selectors
 from notifications import tasks as notification_tasks
@@ -242,11 +243,17 @@ def notification_preferences_update(
     for kind in turned_off:
         known = KINDS.get(kind)
         if known is None:
-            errors.setdefault("turned_off", []).append(f"No such kind of email: {kind!r}.")
+            errors.setdefault("turned_off", []).append(
+                gettext("No such kind of email: %(kind)s.") % {"kind": repr(kind)}
+            )
         elif known.mandatory:
-            errors[kind] = [f"{known.label}: this email cannot be turned off. {known.help}"]
+            # Translators: the email's name, then why it is sent.
+            errors[kind] = [
+                gettext("%(label)s: this email cannot be turned off. %(why)s")
+                % {"label": known.label, "why": known.help}
+            ]
     if language and language not in selectors.language_codes():
-        errors["language"] = [f"No such language: {language!r}."]
+        errors["language"] = [gettext("No such language: %(code)s.") % {"code": repr(language)}]
     if errors:
         raise ValidationError(errors)
     preference = selectors.preference_for(user=user)
@@ -255,6 +262,19 @@ def notification_preferences_update(
     preference.language = language
     preference.full_clean()
     preference.save()
+    return preference
+
+
+def notification_language_set(*, user: UserModel, language: str) -> NotificationPreference:
+    """Store `user`'s language (the portal's pages after sign-in, and their emails); the other
+    preferences stay. Raises ValidationError and saves nothing when the language is unknown."""
+    if language not in selectors.language_codes():
+        raise ValidationError({"language": [gettext("No such language.")]})
+    preference = selectors.preference_for(user=user)
+    if preference.language != language or preference._state.adding:
+        preference.language = language
+        preference.full_clean()
+        preference.save()
     return preference
 
 

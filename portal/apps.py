@@ -10,6 +10,11 @@ class PortalConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_create_missing_periodic_tasks, sender=self)
+        from allauth.account.signals import user_logged_in
+
+        from portal.languages import on_user_logged_in
+
+        user_logged_in.connect(on_user_logged_in, dispatch_uid="portal.languages.user_logged_in")
 
 
 def _create_missing_periodic_tasks(*, using: str = "default", **kwargs) -> None:

@@ -36,6 +36,7 @@ NAV_LINKS = {
     "finder": "finder:finder",
     "login": "account_login",
     "signup": "account_signup",
+    "set_language": "set_language",
 }
 
 

@@ -16,6 +16,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.selectors import user_has_mfa
 from portal import permissions
@@ -26,7 +29,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-UNAVAILABLE_MESSAGE = (
+UNAVAILABLE_MESSAGE = _(
     "The portal's database cannot be reached right now. Nothing was changed; "
     "please try again in a few minutes."
 )
@@ -41,13 +44,16 @@ def _is_outage(exc: BaseException) -> bool:
 
 
 def unavailable_response(request: HttpRequest) -> HttpResponse:
-    if request.path.startswith("/api/") or request.path == "/healthz":
-        response: HttpResponse = JsonResponse(
-            {"detail": UNAVAILABLE_MESSAGE, "code": "database_unavailable"}, status=503
-        )
-    else:
-        html = render_to_string("503.html", {"message": UNAVAILABLE_MESSAGE})
-        response = HttpResponse(html, status=503)
+    # Often answered before LocaleMiddleware has run (the session's query failed): the language
+    # from the cookie or Accept-Language, which needs no database.
+    with translation.override(translation.get_language_from_request(request)):
+        if request.path.startswith("/api/") or request.path == "/healthz":
+            response: HttpResponse = JsonResponse(
+                {"detail": str(UNAVAILABLE_MESSAGE), "code": "database_unavailable"}, status=503
+            )
+        else:
+            html = render_to_string("503.html", {"message": UNAVAILABLE_MESSAGE})
+            response = HttpResponse(html, status=503)
     response["Retry-After"] = "60"
     return response
 
@@ -123,16 +129,20 @@ class RequireMFAMiddleware:
 
                 return JsonResponse(
                     {
-                        "detail": "Staff and reviewers must set up two-factor authentication "
-                        "first: sign in to the portal in a browser.",
+                        "detail": gettext(
+                            "Staff and reviewers must set up two-factor authentication "
+                            "first: sign in to the portal in a browser."
+                        ),
                         "code": "mfa_required",
                     },
                     status=403,
                 )
             messages.warning(
                 request,
-                "Staff and reviewers must set up two-factor authentication before using the "
-                "portal.",
+                gettext(
+                    "Staff and reviewers must set up two-factor authentication before using "
+                    "the portal."
+                ),
             )
             next_url = quote(request.get_full_path(), safe="/")
             return redirect(f"{reverse('mfa_activate_totp')}?next={next_url}")

@@ -154,6 +154,10 @@ MIDDLEWARE = [
     # A control character in the URL, a cookie or a header: 400 (portal/request_checks.py).
     "portal.request_checks.RequestTextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: the language cookie (the switcher, or a signed-in user's stored choice set
+    # at sign-in), else the browser's Accept-Language, else LANGUAGE_CODE. No language prefix
+    # in URLs (no i18n_patterns).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -177,6 +181,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.navigation",
@@ -394,9 +399,25 @@ SOCIALACCOUNT_PROVIDERS: dict = {
 
 # --- Internationalisation -------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
+# Each language named in itself (the switcher shows these names). Adding one: add it here,
+# `make messages`, translate locale/<code>/LC_MESSAGES/django.po, `make compilemessages`.
+LANGUAGES = [
+    ("en", "English"),
+    ("es", "Español"),
+    ("it", "Italiano"),
+    ("fi", "Suomi"),
+    ("sv", "Svenska"),
+    ("de", "Deutsch"),
+    ("fr", "Français"),
+    ("el", "Ελληνικά"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Brussels"
 USE_I18N = True
 USE_TZ = True
+# No USE_THOUSAND_SEPARATOR: it would put separators into ids in URLs and form inputs. Counts
+# meant to be read are grouped where they are shown (`intcomma`, or `number_format` with
+# `force_grouping=True`).
 
 # --- Static files ---------------------------------------------------------------------------------
 STATIC_URL = "/static/"

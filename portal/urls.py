@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from . import views
 from .api import api_not_found
+from .languages import set_language
 
 admin.site.site_header = "AI Factory access portal: administration"
 admin.site.site_title = "AI Factory portal admin"
@@ -14,6 +15,9 @@ urlpatterns = [
     path("", include("factories.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("start/", views.start, name="start"),
+    # The language switcher (base.html): Django's set_language, which also stores a signed-in
+    # user's choice (portal/languages.py). No language prefix in URLs.
+    path("i18n/setlang/", set_language, name="set_language"),
     path("staff/jobs/", views.periodic_jobs, name="periodic-jobs"),
     path("favicon.ico", RedirectView.as_view(url="/static/favicon.svg", permanent=True)),
     # The admin signs in through allauth, so that two-factor authentication applies there too.

@@ -201,6 +201,12 @@ MATRIX: dict[str, dict[str, str]] = {
     "POST /start/": {
         "-":          "login  moved  moved  moved  moved  moved  moved  moved",
     },
+    "GET /i18n/setlang/": {  # the language switcher posts
+        "-":          "405    405    405    405    405    405    405    405",
+    },
+    "POST /i18n/setlang/": {  # no language given: refused, nothing stored
+        "-":          "400    400    400    400    400    400    400    400",
+    },
     "GET /staff/jobs/": {
         "-":          "login  403    403    403    403    403    403    ok",
     },
