@@ -8,6 +8,7 @@ from typing import ClassVar
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 # Characters a name never holds: controls (line breaks, tabs, NUL), line and paragraph separators,
 # surrogates, private use and unassigned code points; and the bidirectional overrides and
@@ -20,7 +21,7 @@ def validate_person_name(value: str) -> None:
     """Refuse a given or family name with a control character or a line break in it."""
     if any(c in _BIDI_CONTROLS or unicodedata.category(c) in _REFUSED_CATEGORIES for c in value):
         raise ValidationError(
-            "Use letters, spaces and punctuation only: no line breaks or control characters.",
+            _("Use letters, spaces and punctuation only: no line breaks or control characters."),
             code="control_character",
         )
 
@@ -52,14 +53,14 @@ class UserManager(BaseUserManager["User"]):
 
 class User(AbstractUser):
     username = None  # type: ignore[assignment]  # Django's way to drop a field
-    email = models.EmailField("email address", unique=True)
+    email = models.EmailField(_("email address"), unique=True)
     # Blank only for accounts made before names were asked for (and by `createsuperuser`): the
     # sign-up and profile forms require both. At most AbstractUser's 150 characters each.
     first_name = models.CharField(
-        "given name", max_length=150, blank=True, validators=[validate_person_name]
+        _("given name"), max_length=150, blank=True, validators=[validate_person_name]
     )
     last_name = models.CharField(
-        "family name", max_length=150, blank=True, validators=[validate_person_name]
+        _("family name"), max_length=150, blank=True, validators=[validate_person_name]
     )
 
     USERNAME_FIELD = "email"

@@ -92,7 +92,7 @@ class AccessMode(TimeStampedModel):
 
     def get_eligible_org_types_display(self) -> list[str]:
         labels = dict(OrganisationType.choices)
-        return [labels.get(t, t) for t in self.eligible_org_types]
+        return [str(labels.get(t, t)) for t in self.eligible_org_types]  # labels are lazy
 
 
 class Cutoff(models.Model):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from .models import AIFactory, Antenna, AntennaLink, System
@@ -18,36 +19,36 @@ class WholeNumberFilter(django_filters.NumberFilter):
 
 class FactoryFilter(django_filters.FilterSet):
     country = django_filters.ChoiceFilter(
-        choices=lambda: list(countries), label="Country", empty_label="Any country"
+        choices=lambda: list(countries), label=_("Country"), empty_label=_("Any country")
     )
-    wave = WholeNumberFilter(min_value=1, label="Selection wave")
+    wave = WholeNumberFilter(min_value=1, label=_("Selection wave"))
     kind = django_filters.ChoiceFilter(
         field_name="systems__kind",
         choices=System.Kind.choices,
-        label="System kind",
-        empty_label="Any kind",
+        label=_("System kind"),
+        empty_label=_("Any kind"),
         distinct=True,
     )
     status = django_filters.ChoiceFilter(
         field_name="systems__status",
         choices=System.Status.choices,
-        label="System status",
-        empty_label="Any status",
+        label=_("System status"),
+        empty_label=_("Any status"),
         distinct=True,
     )
     accelerator = django_filters.CharFilter(
         field_name="systems__accelerator",
         lookup_expr="icontains",
-        label="Accelerator",
+        label=_("Accelerator"),
         max_length=100,
         distinct=True,
     )
     # An unknown antenna links to no factory: an empty list, as any filter that matches nothing
     # (the schema cannot list the slugs, which admins edit; a request it allows is answered).
     antenna = django_filters.CharFilter(
-        method="linked_to_antenna", label="Antenna (slug)", max_length=60
+        method="linked_to_antenna", label=_("Antenna (slug)"), max_length=60
     )
-    q = django_filters.CharFilter(method="search", label="Search", max_length=100)
+    q = django_filters.CharFilter(method="search", label=_("Search"), max_length=100)
 
     class Meta:
         model = AIFactory
@@ -70,9 +71,9 @@ class FactoryFilter(django_filters.FilterSet):
 
 
 class SystemFilter(django_filters.FilterSet):
-    factory = django_filters.CharFilter(field_name="factory__slug", label="Factory (slug)")
+    factory = django_filters.CharFilter(field_name="factory__slug", label=_("Factory (slug)"))
     country = django_filters.ChoiceFilter(
-        field_name="factory__country", choices=lambda: list(countries), label="Country"
+        field_name="factory__country", choices=lambda: list(countries), label=_("Country")
     )
     kind = django_filters.ChoiceFilter(choices=System.Kind.choices)
     status = django_filters.ChoiceFilter(choices=System.Status.choices)
@@ -86,10 +87,10 @@ class SystemFilter(django_filters.FilterSet):
 
 class AntennaFilter(django_filters.FilterSet):
     country = django_filters.ChoiceFilter(
-        choices=lambda: list(countries), label="Country", empty_label="Any country"
+        choices=lambda: list(countries), label=_("Country"), empty_label=_("Any country")
     )
     factory = django_filters.CharFilter(
-        method="linked_to_factory", label="Linked factory (slug)", max_length=60
+        method="linked_to_factory", label=_("Linked factory (slug)"), max_length=60
     )
 
     class Meta:

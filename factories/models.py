@@ -10,6 +10,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import dateformat
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
@@ -44,8 +46,8 @@ class AIFactory(TimeStampedModel):
 
     class Meta:
         ordering = ["wave", "name"]
-        verbose_name = "AI Factory"
-        verbose_name_plural = "AI Factories"
+        verbose_name = _("AI Factory")
+        verbose_name_plural = _("AI Factories")
 
     def __str__(self) -> str:
         return self.display_name
@@ -64,25 +66,25 @@ class AIFactory(TimeStampedModel):
 
 class System(TimeStampedModel):
     class Kind(models.TextChoices):
-        SUPERCOMPUTER = "supercomputer", "AI-optimised supercomputer"
-        EXPERIMENTAL = "experimental_platform", "Experimental platform"
+        SUPERCOMPUTER = "supercomputer", _("AI-optimised supercomputer")
+        EXPERIMENTAL = "experimental_platform", _("Experimental platform")
 
     class Origin(models.TextChoices):
-        NEW = "new", "New system"
-        UPGRADE = "upgrade", "Upgrade of an existing system"
-        EXISTING = "existing", "Existing system"
+        NEW = "new", _("New system")
+        UPGRADE = "upgrade", _("Upgrade of an existing system")
+        EXISTING = "existing", _("Existing system")
 
     class Status(models.TextChoices):
-        PLANNED = "planned", "Planned"
-        PROCUREMENT = "procurement", "Procurement"
-        INSTALLING = "installing", "Installing"
-        OPERATIONAL = "operational", "Operational"
-        RETIRED = "retired", "Retired"
+        PLANNED = "planned", _("Planned")
+        PROCUREMENT = "procurement", _("Procurement")
+        INSTALLING = "installing", _("Installing")
+        OPERATIONAL = "operational", _("Operational")
+        RETIRED = "retired", _("Retired")
 
     class DatePrecision(models.TextChoices):
-        DAY = "day", "Day"
-        MONTH = "month", "Month"
-        YEAR = "year", "Year"
+        DAY = "day", _("Day")
+        MONTH = "month", _("Month")
+        YEAR = "year", _("Year")
 
     factory = models.ForeignKey(AIFactory, on_delete=models.PROTECT, related_name="systems")
     name = models.CharField(max_length=200)
@@ -182,21 +184,22 @@ class System(TimeStampedModel):
     def available_from_display(self) -> str:
         if self.available_from is None:
             return ""
+        # Month names in the active language (dateformat), not the C locale's (strftime).
         if self.available_from_precision == self.DatePrecision.YEAR:
             return f"{self.available_from:%Y}"
         if self.available_from_precision == self.DatePrecision.MONTH:
-            return f"{self.available_from:%B %Y}"
-        return f"{self.available_from:%-d %B %Y}"
+            return dateformat.format(self.available_from, "F Y")
+        return dateformat.format(self.available_from, "j F Y")
 
 
 class Source(TimeStampedModel):
     """Where a published fact about a factory or a system comes from."""
 
     class Confidence(models.TextChoices):
-        SOLID = "solid", "Solid (two or more independent sources, or the official body)"
-        MEDIUM = "medium", "Medium (one credible source)"
-        WEAK = "weak", "Weak (one low-quality source, or sources disagree)"
-        UNRATED = "unrated", "Not rated"
+        SOLID = "solid", _("Solid (two or more independent sources, or the official body)")
+        MEDIUM = "medium", _("Medium (one credible source)")
+        WEAK = "weak", _("Weak (one low-quality source, or sources disagree)")
+        UNRATED = "unrated", _("Not rated")
 
     factory = models.ForeignKey(
         AIFactory, on_delete=models.CASCADE, null=True, blank=True, related_name="sources"
@@ -244,8 +247,8 @@ class Antenna(TimeStampedModel):
     AI-optimised systems of one or more established AI Factories (many-to-many, `AntennaLink`)."""
 
     class Membership(models.TextChoices):
-        MEMBER_STATE = "member_state", "EU Member State"
-        PARTNER_COUNTRY = "partner_country", "Partner country"
+        MEMBER_STATE = "member_state", _("EU Member State")
+        PARTNER_COUNTRY = "partner_country", _("Partner country")
 
     slug = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=200, blank=True, help_text="Empty while not published.")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import Country
 
 from applications.models import AccessMode, Cutoff
@@ -132,12 +133,12 @@ class FactoryStatusRow:
 
 
 STATUS_ORDER = [
-    (System.Status.OPERATIONAL, "Operational"),
-    (System.Status.INSTALLING, "Installing"),
-    (System.Status.PROCUREMENT, "Procurement"),
-    (System.Status.PLANNED, "Planned"),
-    ("", "Status not yet published"),
-    (System.Status.RETIRED, "Retired"),
+    (System.Status.OPERATIONAL, System.Status.OPERATIONAL.label),
+    (System.Status.INSTALLING, System.Status.INSTALLING.label),
+    (System.Status.PROCUREMENT, System.Status.PROCUREMENT.label),
+    (System.Status.PLANNED, System.Status.PLANNED.label),
+    ("", _("Status not yet published")),
+    (System.Status.RETIRED, System.Status.RETIRED.label),
 ]
 
 

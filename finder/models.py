@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class MoveProposal(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for the applicant"
-        ACCEPTED = "accepted", "Accepted by the applicant"
-        CLOSED = "closed", "Closed (the application moved elsewhere or ended)"
+        PENDING = "pending", _("Waiting for the applicant")
+        ACCEPTED = "accepted", _("Accepted by the applicant")
+        CLOSED = "closed", _("Closed (the application moved elsewhere or ended)")
 
     application = models.ForeignKey(
         "applications.Application", on_delete=models.CASCADE, related_name="move_proposals"

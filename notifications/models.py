@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Notification(models.Model):
@@ -14,10 +15,10 @@ class Notification(models.Model):
     its recipient turned that kind of email off (off)."""
 
     class Delivery(models.TextChoices):
-        PENDING = "", "Not yet"
-        EMAIL = "email", "Sent"
-        DIGEST = "digest", "In the daily digest"
-        OFF = "off", "Not sent: turned off by its recipient"
+        PENDING = "", _("Not yet")
+        EMAIL = "email", _("Sent")
+        DIGEST = "digest", _("In the daily digest")
+        OFF = "off", _("Not sent: turned off by its recipient")
 
     key = models.CharField(max_length=120, unique=True, help_text="What makes it unique.")
     kind = models.CharField(

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from organisations.countries import EligibleCountries
@@ -17,11 +18,11 @@ if TYPE_CHECKING:
 
 
 class OrganisationType(models.TextChoices):
-    STARTUP = "startup", "Startup"
-    SME = "sme", "SME"
-    LARGE_INDUSTRY = "large_industry", "Large industry"
-    ACADEMIA = "academia", "Academia / research"
-    PUBLIC_SECTOR = "public_sector", "Public sector"
+    STARTUP = "startup", _("Startup")
+    SME = "sme", _("SME")
+    LARGE_INDUSTRY = "large_industry", _("Large industry")
+    ACADEMIA = "academia", _("Academia / research")
+    PUBLIC_SECTOR = "public_sector", _("Public sector")
 
 
 class Organisation(TimeStampedModel):
@@ -64,8 +65,8 @@ class Organisation(TimeStampedModel):
 
 class Membership(TimeStampedModel):
     class Role(models.TextChoices):
-        MEMBER = "member", "Member"
-        REPRESENTATIVE = "representative", "Representative"
+        MEMBER = "member", _("Member")
+        REPRESENTATIVE = "representative", _("Representative")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
