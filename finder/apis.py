@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
@@ -127,7 +128,7 @@ class ApplicationMoveApi(APIView):
             .first()
         )
         if system is None:
-            raise Conflict({"system": ["No such system."]})
+            raise Conflict({"system": [_("No such system.")]})
         # A rule refusing the move (a system that cannot take it, none offered) is a 409.
         rerouting.application_move(application=application, system=system, actor=request.user)
         moved = applications_selectors.application_get_for_applicant(user=request.user, pk=pk)

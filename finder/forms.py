@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from applications.models import Workload
@@ -26,44 +27,47 @@ def _country_choices() -> list[tuple[str, str]]:
 
 class FinderForm(forms.Form):
     org_type = forms.ChoiceField(
-        label="Organisation type", choices=OrganisationType.choices, help_text="Who applies."
+        label=_("Organisation type"), choices=OrganisationType.choices, help_text=_("Who applies.")
     )
     country = forms.ChoiceField(
-        label="Organisation's country", choices=_country_choices, required=False,
-        help_text="Finds an AI Factory Antenna in your country linked to the factory.",
+        label=_("Organisation's country"), choices=_country_choices, required=False,
+        help_text=_("Finds an AI Factory Antenna in your country linked to the factory."),
     )  # fmt: skip
     workload = forms.ChoiceField(
-        choices=[("", "—"), *Workload.choices], required=False, help_text="What you will run."
+        label=_("Workload"),
+        choices=[("", "—"), *Workload.choices],
+        required=False,
+        help_text=_("What you will run."),
     )
     model_parameters_billions = forms.FloatField(
-        label="Model size (billions of parameters)", required=False, min_value=0,
+        label=_("Model size (billions of parameters)"), required=False, min_value=0,
         max_value=100_000,
     )  # fmt: skip
     gpu_hours = forms.IntegerField(
-        label="GPU-hours", required=False, min_value=1, max_value=100_000_000
+        label=_("GPU-hours"), required=False, min_value=1, max_value=100_000_000
     )
     node_hours = forms.IntegerField(
-        label="Node-hours", required=False, min_value=1, max_value=10_000_000,
-        help_text="Instead of GPU-hours: converted with each system's GPUs per node.",
+        label=_("Node-hours"), required=False, min_value=1, max_value=10_000_000,
+        help_text=_("Instead of GPU-hours: converted with each system's GPUs per node."),
     )  # fmt: skip
     accelerator = forms.CharField(
-        label="Preferred accelerator", required=False, max_length=60,
-        help_text="A model name or part of it, e.g. H100, GH200, MI250X.",
+        label=_("Preferred accelerator"), required=False, max_length=60,
+        help_text=_("A model name or part of it, e.g. H100, GH200, MI250X."),
     )  # fmt: skip
     gpu_memory_gb = forms.IntegerField(
-        label="GPU memory needed (GB)", required=False, min_value=1, max_value=4096
+        label=_("GPU memory needed (GB)"), required=False, min_value=1, max_value=4096
     )
     frameworks = forms.CharField(
-        label="Frameworks or containers", required=False, max_length=200,
-        help_text="E.g. PyTorch, JAX, Apptainer.",
+        label=_("Frameworks or containers"), required=False, max_length=200,
+        help_text=_("E.g. PyTorch, JAX, Apptainer."),
     )  # fmt: skip
-    start = forms.DateField(label="Earliest start", required=False, help_text="YYYY-MM-DD.")
+    start = forms.DateField(label=_("Earliest start"), required=False, help_text=_("YYYY-MM-DD."))
     duration_months = forms.IntegerField(
-        label="Duration (months)", required=False, min_value=1, max_value=60
+        label=_("Duration (months)"), required=False, min_value=1, max_value=60
     )
     data_country = forms.ChoiceField(
-        label="Data must stay in", choices=_country_choices, required=False,
-        help_text="A country your data may not leave.",
+        label=_("Data must stay in"), choices=_country_choices, required=False,
+        help_text=_("A country your data may not leave."),
     )  # fmt: skip
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -76,7 +80,7 @@ class FinderForm(forms.Form):
     def clean_start(self) -> Any:
         start = self.cleaned_data.get("start")
         if start is not None and start < timezone.localdate():
-            raise forms.ValidationError("The earliest start cannot be in the past.", code=RULE)
+            raise forms.ValidationError(_("The earliest start cannot be in the past."), code=RULE)
         return start
 
     def clean(self) -> dict[str, Any]:
@@ -84,7 +88,7 @@ class FinderForm(forms.Form):
         if data.get("gpu_hours") and data.get("node_hours"):
             self.add_error(
                 "node_hours",
-                forms.ValidationError("Give GPU-hours or node-hours, not both.", code=RULE),
+                forms.ValidationError(_("Give GPU-hours or node-hours, not both."), code=RULE),
             )
         return data
 
@@ -117,7 +121,9 @@ class MoveForm(forms.Form):
     """The system an applicant (or staff, proposing) chooses to move an application to."""
 
     system = forms.ModelChoiceField(
-        queryset=System.objects.select_related("factory"), to_field_name="slug",
-        error_messages={"invalid_choice": "No such system."},
+        label=_("System"), queryset=System.objects.select_related("factory"), to_field_name="slug",
+        error_messages={"invalid_choice": _("No such system.")},
     )  # fmt: skip
-    reason = forms.CharField(required=False, max_length=500, widget=forms.Textarea)
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=500, widget=forms.Textarea
+    )

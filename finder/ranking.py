@@ -3,7 +3,8 @@
 `rank()` takes the applicant's needs and, for each system, the facts a selector gathered (the
 modes it could take the application under with the intake rule's verdict, capacity left, the
 median working days to a decision, antennas) and returns each system ranked with its reasons.
-No database, no Django: the rules test as a table (tests/finder/test_ranking.py).
+No database: the rules test as a table (tests/finder/test_ranking.py). The reasons are written
+in the active language (gettext), with numbers and dates formatted for it.
 
 Order:
 1. a system that can take the application now (under some eligible mode) before one that
@@ -24,7 +25,25 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-UNKNOWN = "not yet published"
+from django.utils import dateformat
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+UNKNOWN = "not yet published"  # in English; `_unknown()` in the active language
+
+
+def _unknown() -> str:
+    return pgettext("a fact", "not yet published")
+
+
+def _n(value: int) -> str:
+    """A count with the locale's digit grouping (1,000 / 1.000 / 1 000)."""
+    return number_format(value, force_grouping=True)
+
+
+def _day(value: date) -> str:
+    return dateformat.format(value, "j F Y")
 
 
 @dataclass(frozen=True)
@@ -138,7 +157,8 @@ def _mode_fits(needs: Needs, mode: ModeOption, hours: int | None) -> list[Reason
             reasons.append(
                 Reason(
                     "size",
-                    f"{mode.name} starts at {mode.min_gpu_hours:,} GPU-hours; you need {hours:,}.",
+                    _("%(mode)s starts at %(min)s GPU-hours; you need %(hours)s.")
+                    % {"mode": mode.name, "min": _n(mode.min_gpu_hours), "hours": _n(hours)},
                     False,
                     hard=True,
                 )
@@ -147,8 +167,8 @@ def _mode_fits(needs: Needs, mode: ModeOption, hours: int | None) -> list[Reason
             reasons.append(
                 Reason(
                     "size",
-                    f"{mode.name} awards at most {mode.max_gpu_hours:,} "
-                    f"GPU-hours; you need {hours:,}.",
+                    _("%(mode)s awards at most %(max)s GPU-hours; you need %(hours)s.")
+                    % {"mode": mode.name, "max": _n(mode.max_gpu_hours), "hours": _n(hours)},
                     False,
                     hard=True,
                 )
@@ -159,7 +179,9 @@ def _mode_fits(needs: Needs, mode: ModeOption, hours: int | None) -> list[Reason
         reasons.append(
             Reason(
                 "duration",
-                f"{mode.name} runs for {allowed} months, not {needs.duration_months}.",
+                # Translators: the mode, its durations ("6, 12"), the duration asked for.
+                _("%(mode)s runs for %(allowed)s months, not %(months)s.")
+                % {"mode": mode.name, "allowed": allowed, "months": needs.duration_months},
                 False,
                 hard=True,
             )
@@ -180,66 +202,99 @@ def _choose_mode(needs: Needs, system: SystemFacts) -> tuple[ModeOption | None, 
 
 def _mode_reasons(mode: ModeOption | None, system: SystemFacts, needs: Needs) -> list[Reason]:
     if mode is None:
-        who = needs.org_type.replace("_", " ") or "your organisation"
-        return [Reason("mode", f"No access mode at {system.name} is open to {who}.", False)]
+        from organisations.models import OrganisationType
+
+        labels = dict(OrganisationType.choices)
+        who = str(labels.get(needs.org_type, needs.org_type)) if needs.org_type else ""
+        text = (
+            _("No access mode at %(system)s is open to %(who)s.")
+            % {"system": system.name, "who": who.lower()}
+            if who
+            else _("No access mode at %(system)s is open to your organisation.")
+            % {"system": system.name}
+        )
+        return [Reason("mode", text, False)]
     if mode.can_take:
-        return [Reason("mode", f"{mode.name}: can take your application now.", True)]
-    return [Reason("mode", f"{mode.name}: cannot take applications now. {mode.reason}", False)]
+        return [Reason("mode", _("%(mode)s: can take your application now.") % {"mode": mode.name},
+                       True)]  # fmt: skip
+    text = _("%(mode)s: cannot take applications now. %(reason)s") % {
+        "mode": mode.name,
+        "reason": mode.reason,
+    }
+    return [Reason("mode", text, False)]
 
 
 def _capacity(needs: Needs, system: SystemFacts) -> Reason:
     hours = gpu_hours_needed(needs, system)
     if system.remaining_gpu_hours is None:
-        return Reason("capacity", f"GPU-hours left this year: {UNKNOWN}.")
+        return Reason("capacity", _("GPU-hours left this year: %(unknown)s.")
+                      % {"unknown": _unknown()})  # fmt: skip
     left = system.remaining_gpu_hours
     if hours is None:
-        return Reason("capacity", f"{left:,} GPU-hours left this year.", left > 0)
+        return Reason("capacity", _("%(left)s GPU-hours left this year.") % {"left": _n(left)},
+                      left > 0)  # fmt: skip
     if left < hours:
-        return Reason("capacity", f"Only {left:,} GPU-hours left this year; you need {hours:,}.",
-                      False, hard=True)  # fmt: skip
-    return Reason("capacity", f"{left:,} GPU-hours left this year (you need {hours:,}).", True)
+        return Reason("capacity", _("Only %(left)s GPU-hours left this year; you need %(hours)s.")
+                      % {"left": _n(left), "hours": _n(hours)}, False, hard=True)  # fmt: skip
+    return Reason("capacity", _("%(left)s GPU-hours left this year (you need %(hours)s).")
+                  % {"left": _n(left), "hours": _n(hours)}, True)  # fmt: skip
 
 
 def _decision_time(mode: ModeOption | None) -> Reason:
     if mode is None:
-        return Reason("decision", f"Working days to a decision: {UNKNOWN}.")
+        return Reason("decision", _("Working days to a decision: %(unknown)s.")
+                      % {"unknown": _unknown()})  # fmt: skip
     promise = (
-        f"{mode.name} promises {mode.target_working_days} working days"
+        _("%(mode)s promises %(days)s working days")
+        % {"mode": mode.name, "days": mode.target_working_days}
         if mode.target_working_days
-        else f"{mode.name}'s promise: {UNKNOWN}"
+        else _("%(mode)s's promise: %(unknown)s") % {"mode": mode.name, "unknown": _unknown()}
     )
     if mode.median_working_days is None:
-        return Reason("decision", f"Median working days to a decision here: {UNKNOWN} (too few "
-                      f"decisions so far). {promise}.")  # fmt: skip
-    median = f"{mode.median_working_days:g}"
+        # Translators: the promise is "Fast Lane promises 10 working days" (translated apart).
+        return Reason("decision", _("Median working days to a decision here: %(unknown)s (too "
+                      "few decisions so far). %(promise)s.")
+                      % {"unknown": _unknown(), "promise": promise})  # fmt: skip
+    median = number_format(mode.median_working_days, decimal_pos=None)
+    if mode.median_working_days == int(mode.median_working_days):
+        median = str(int(mode.median_working_days))
     on_time = mode.target_working_days is None or mode.median_working_days <= (
         mode.target_working_days
     )
-    return Reason("decision", f"Median {median} working days to a decision here; {promise}.",
+    return Reason("decision", _("Median %(median)s working days to a decision here; "
+                  "%(promise)s.") % {"median": median, "promise": promise},
                   on_time)  # fmt: skip
 
 
 def _accelerator(needs: Needs, system: SystemFacts) -> Reason:
     if not system.accelerator:
-        return Reason("accelerator", f"Accelerator: {UNKNOWN}.")
+        return Reason("accelerator", _("Accelerator: %(accelerator)s.")
+                      % {"accelerator": _unknown()})  # fmt: skip
     wanted = needs.accelerator.strip()
     if not wanted:
-        return Reason("accelerator", f"Accelerator: {system.accelerator}.")
+        return Reason("accelerator", _("Accelerator: %(accelerator)s.")
+                      % {"accelerator": system.accelerator})  # fmt: skip
+    names = {"accelerator": system.accelerator, "wanted": wanted}
     if wanted.lower() in system.accelerator.lower():
-        return Reason("accelerator", f"{system.accelerator}: the {wanted} you prefer.", True)
-    return Reason("accelerator", f"{system.accelerator}, not the {wanted} you prefer.", False)
+        return Reason("accelerator", _("%(accelerator)s: the %(wanted)s you prefer.") % names,
+                      True)  # fmt: skip
+    return Reason("accelerator", _("%(accelerator)s, not the %(wanted)s you prefer.") % names,
+                  False)  # fmt: skip
 
 
 def _extras(needs: Needs, system: SystemFacts) -> list[Reason]:
     """What the catalogue does not publish yet: said as unknown when the applicant asked."""
     reasons = []
     if needs.gpu_memory_gb:
-        reasons.append(Reason("memory", f"GPU memory: {UNKNOWN}."))
+        reasons.append(Reason("memory", _("GPU memory: %(unknown)s.")
+                              % {"unknown": _unknown()}))  # fmt: skip
     if needs.frameworks.strip():
-        reasons.append(Reason("software", f"Frameworks and containers: {UNKNOWN}."))
+        reasons.append(Reason("software", _("Frameworks and containers: %(unknown)s.")
+                              % {"unknown": _unknown()}))  # fmt: skip
     if needs.node_hours is not None and needs.gpu_hours is None and gpus_per_node(system) is None:
-        reasons.append(Reason("size", f"GPUs per node: {UNKNOWN}, so node-hours cannot be "
-                              "converted to GPU-hours here."))  # fmt: skip
+        reasons.append(Reason("size", _("GPUs per node: %(unknown)s, so node-hours cannot be "
+                              "converted to GPU-hours here.")
+                              % {"unknown": _unknown()}))  # fmt: skip
     return reasons
 
 
@@ -247,8 +302,9 @@ def _start(needs: Needs, system: SystemFacts) -> Reason | None:
     if needs.start is None or system.available_from is None:
         return None
     if system.available_from > needs.start:
-        return Reason("start", f"Available from {system.available_from:%-d %B %Y}, after your "
-                      f"start on {needs.start:%-d %B %Y}.", False, hard=True)  # fmt: skip
+        return Reason("start", _("Available from %(available)s, after your start on %(start)s.")
+                      % {"available": _day(system.available_from), "start": _day(needs.start)},
+                      False, hard=True)  # fmt: skip
     return None
 
 
@@ -256,10 +312,12 @@ def _data(needs: Needs, system: SystemFacts) -> Reason | None:
     if not needs.data_country:
         return None
     if needs.data_country == system.factory_country:
-        return Reason("data", f"In {system.factory_country_name or system.factory_country}, "
-                      "where your data must stay.", True)  # fmt: skip
+        return Reason("data", _("In %(country)s, where your data must stay.")
+                      % {"country": system.factory_country_name or system.factory_country},
+                      True)  # fmt: skip
     where = system.factory_country_name or system.factory_country
-    return Reason("data", f"In {where}: your data must stay in {needs.data_country}.", False,
+    return Reason("data", _("In %(country)s: your data must stay in %(data_country)s.")
+                  % {"country": where, "data_country": needs.data_country}, False,
                   hard=True)  # fmt: skip
 
 
@@ -268,8 +326,9 @@ def _antenna(needs: Needs, system: SystemFacts) -> Reason | None:
         return None
     if system.antennas:
         names = ", ".join(system.antennas)
-        return Reason("antenna", f"An antenna in your country is linked to it: {names}.", True)
-    return Reason("antenna", "No antenna in your country is linked to it.")
+        return Reason("antenna", _("An antenna in your country is linked to it: %(names)s.")
+                      % {"names": names}, True)  # fmt: skip
+    return Reason("antenna", _("No antenna in your country is linked to it."))
 
 
 def rank_one(needs: Needs, system: SystemFacts) -> Ranked:

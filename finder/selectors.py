@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 
 from applications.intake import systems_taking_applications
 from applications.models import AccessMode, Application, ApplicationStatus
@@ -155,15 +156,19 @@ def move_offer_reason(application: Application, proposals: list[MoveProposal] | 
         return ""
     site = application.system.factory.display_name
     if application.status == ApplicationStatus.NEEDS_ATTENTION:
-        return f"{site} cannot staff the review of your application at the moment."
+        return _("%(site)s cannot staff the review of your application at the moment.") % {
+            "site": site
+        }
     stats = {c.system_slug: c for c in public_statistics().capacity}
     left = stats.get(application.system.slug)
     if left and left.remaining is not None and left.remaining < (application.gpu_hours or 1):
-        return f"{application.system.name} has no GPU-hours left for your application this year."
+        return _("%(system)s has no GPU-hours left for your application this year.") % {
+            "system": application.system.name
+        }
     if proposals is None:
         proposals = pending_proposals(application)
     if proposals:
-        return "The portal's staff propose to move your application to another site."
+        return _("The portal's staff propose to move your application to another site.")
     return ""
 
 

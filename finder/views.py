@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from applications import selectors as applications_selectors
@@ -37,14 +38,16 @@ def application_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     application = applications_selectors.application_get_for_owner(user=request.user, pk=pk)
     form = MoveForm(request.POST)
     if not form.is_valid():
-        return _refused(request, application, "Choose one of the systems offered.")
+        return _refused(request, application, _("Choose one of the systems offered."))
     try:
         rerouting.application_move(
             application=application, system=form.cleaned_data["system"], actor=request.user
         )
     except ValidationError as exc:
         return _refused(request, application, _errors(exc))
-    messages.success(request, f"Moved to {form.cleaned_data['system'].name}.")
+    messages.success(
+        request, _("Moved to %(system)s.") % {"system": form.cleaned_data["system"].name}
+    )
     return redirect(application)
 
 
@@ -74,7 +77,7 @@ def application_propose(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
         except ValidationError as exc:
             form.add_error("system", _errors(exc))
         else:
-            messages.success(request, "Proposed: the applicant is told and decides.")
+            messages.success(request, _("Proposed: the applicant is told and decides."))
             return redirect("finder:application-propose", pk=application.pk)
     context = {
         "application": application,

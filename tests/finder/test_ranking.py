@@ -144,7 +144,7 @@ REASONS = [
     ("duration outside the mode's", Needs(org_type="startup", duration_months=9), A, "duration",
      "Fast Lane runs for 1, 2, 3 months, not 9."),
     ("no mode open to the organisation type", Needs(org_type="academia"), I, "mode",
-     "No access mode at India is open to academia."),
+     "No access mode at India is open to academia / research."),
     ("a start before the system is ready", Needs(org_type="startup", start=date(2030, 6, 1)), K,
      "start", "Available from 1 January 2031, after your start on 1 June 2030."),
 ]  # fmt: skip
