@@ -20,6 +20,7 @@ from pypdf import PdfReader
 from allocations.letter_pdf import LETTER_BASE_URL, StaticFilesOnly
 from allocations.letters import letter_for, letter_html
 from notifications.models import Notification, NotificationPreference
+from notifications.services import notification_build
 from organisations import services as organisations_services
 from organisations.models import Membership
 from tests.fixtures.reviews import login, person
@@ -168,3 +169,29 @@ def test_the_letter_under_a_german_override_formats_for_german(awarded):
     assert 'lang="de"' in html
     assert "16.000" in html
     assert "16,000" not in html
+
+
+def test_the_decision_email_in_german_formats_the_award_for_german(awarded, alice):
+    """The email is built in the applicant's language: the letter's numbers and dates in it
+    are formatted for German (the words follow once the German catalogue is in)."""
+    NotificationPreference.objects.update_or_create(user=alice, defaults={"language": "de"})
+    application = awarded.application
+    email = notification_build(
+        key=f"decision:{application.pk}:de",
+        recipient=alice.email,
+        recipient_name="Alice Applicant",
+        template="decision",
+        context={
+            "application": application,
+            "decision": application.decision,
+            "allocation": awarded,
+            "letter": letter_for(awarded),
+        },
+    )
+    with translation.override("de"):
+        month = date_format(awarded.end, "F")
+    for text in (email.body, email.html_body):
+        assert "16.000" in text
+        assert "16,000" not in text
+        assert month in text
+    assert '<html lang="de">' in email.html_body

@@ -187,7 +187,7 @@ def test_it_sends_the_applicant_a_receipt_once_on_submit(
         assert f"#{application.pk}" in part
         assert "LUMI" in part
         assert "AI Factories Fast Lane Access" in part
-        assert "1000" in part
+        assert "1,000" in part  # GPU-hours grouped for the reader
         assert f"{due.day} {due:%B %Y}" in part
         assert f"/applications/{application.pk}/" in part
     assert receipt.body.startswith("Hello Alice Applicant,\n")
