@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
+from django.utils.formats import date_format
 
 from allocations.models import Allocation
 from factories.models import System
@@ -102,7 +103,7 @@ def usage_chart(
         x = LEFT + i * slot + slot * 0.15
         bars.append(
             MonthBar(
-                label=f"{month:%b %Y}",
+                label=date_format(month, "M Y"),
                 used=monthly.get(month, Decimal(0)),
                 cumulative=cumulative[i],
                 x=round(x, 1),

@@ -4,6 +4,7 @@ decision (approver), a report (holder), and staff's lifting of a report block.""
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from allocations.models import ChangeRequest
 from factories.models import AIFactory
@@ -19,9 +20,11 @@ MOVES = {
 
 
 class MoveForm(BootstrapMixin, forms.Form):
-    move = forms.ChoiceField(choices=list(MOVES.items()), label="Change")
+    move = forms.ChoiceField(choices=list(MOVES.items()), label=_("Change"))
     reason = forms.CharField(
-        max_length=400, widget=forms.Textarea(attrs={"rows": 2}), label="Reason (on the timeline)"
+        max_length=400,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label=_("Reason (on the timeline)"),
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -30,20 +33,20 @@ class MoveForm(BootstrapMixin, forms.Form):
 
 
 class ChangeRequestForm(BootstrapMixin, forms.Form):
-    kind = forms.ChoiceField(choices=ChangeRequest.Kind.choices, label="What do you need?")
+    kind = forms.ChoiceField(choices=ChangeRequest.Kind.choices, label=_("What do you need?"))
     new_end = forms.DateField(
         required=False,
-        label="New end date (extension)",
+        label=_("New end date (extension)"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     extra_gpu_hours = forms.IntegerField(
-        required=False, min_value=1, max_value=100_000_000, label="More GPU-hours"
+        required=False, min_value=1, max_value=100_000_000, label=_("More GPU-hours")
     )
     team_change = forms.CharField(
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="Team change: who joins or leaves, with their role and email",
+        label=_("Team change: who joins or leaves, with their role and email"),
     )
     reason = forms.CharField(max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -55,7 +58,7 @@ class ChangeRequestForm(BootstrapMixin, forms.Form):
 class ChangeDecisionForm(BootstrapMixin, forms.Form):
     outcome = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
     comment = forms.CharField(
-        max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label="Reasons"
+        max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label=_("Reasons")
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -67,7 +70,7 @@ class ReportForm(BootstrapMixin, forms.Form):
     text = forms.CharField(
         max_length=20000,
         widget=forms.Textarea(attrs={"rows": 8}),
-        label="Report: what was done, results, publications, GPU-hours used",
+        label=_("Report: what was done, results, publications, GPU-hours used"),
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -78,7 +81,7 @@ class ReportForm(BootstrapMixin, forms.Form):
 class ReportBlockOverrideForm(BootstrapMixin, forms.Form):
     organisation = forms.ModelChoiceField(queryset=Organisation.objects.order_by("legal_name"))
     factory = forms.ModelChoiceField(
-        queryset=AIFactory.objects.order_by("name"), label="AI Factory"
+        queryset=AIFactory.objects.order_by("name"), label=_("AI Factory")
     )
     reason = forms.CharField(max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -88,9 +91,13 @@ class ReportBlockOverrideForm(BootstrapMixin, forms.Form):
 
 
 class ReclaimNoticeForm(BootstrapMixin, forms.Form):
-    gpu_hours = forms.IntegerField(min_value=1, max_value=100_000_000, label="GPU-hours to reclaim")
+    gpu_hours = forms.IntegerField(
+        min_value=1, max_value=100_000_000, label=_("GPU-hours to reclaim")
+    )
     reason = forms.CharField(
-        max_length=5000, widget=forms.Textarea(attrs={"rows": 2}), label="Why (sent to the holder)"
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label=_("Why (sent to the holder)"),
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -100,7 +107,7 @@ class ReclaimNoticeForm(BootstrapMixin, forms.Form):
 
 class ReclaimAnswerForm(BootstrapMixin, forms.Form):
     answer = forms.CharField(
-        max_length=5000, widget=forms.Textarea(attrs={"rows": 3}), label="Your answer"
+        max_length=5000, widget=forms.Textarea(attrs={"rows": 3}), label=_("Your answer")
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -111,14 +118,14 @@ class ReclaimAnswerForm(BootstrapMixin, forms.Form):
 class ReclaimDecisionForm(BootstrapMixin, forms.Form):
     outcome = forms.ChoiceField(
         choices=[("reclaim", "Reclaim the GPU-hours"), ("withdraw", "Withdraw the notice")],
-        label="Decision",
+        label=_("Decision"),
     )
     gpu_hours = forms.IntegerField(
         required=False, min_value=1, max_value=100_000_000,
-        label="GPU-hours (empty: as noticed)",
+        label=_("GPU-hours (empty: as noticed)"),
     )  # fmt: skip
     comment = forms.CharField(
-        max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label="Reasons"
+        max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label=_("Reasons")
     )
 
     def __init__(self, *args, **kwargs) -> None:

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from allocations import selectors
@@ -31,7 +33,9 @@ def reclaim_notice_new(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     allocation = selectors.allocation_get_for_manager(user=request.user, application_pk=pk)
     form = ReclaimNoticeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give the GPU-hours to reclaim (more than 0) and the reason.")
+        messages.error(
+            request, gettext("Give the GPU-hours to reclaim (more than 0) and the reason.")
+        )
         return redirect("allocations:detail", pk=pk)
     try:
         notice = reclaim_services.reclaim_notice_create(
@@ -40,8 +44,12 @@ def reclaim_notice_new(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        until = f"{notice.deadline:%d %B %Y}"
-        messages.success(request, f"The notice is sent: the holder may answer until {until}.")
+        until = date_format(notice.deadline, "j F Y")
+        messages.success(
+            request,
+            gettext("The notice is sent: the holder may answer until %(until)s.")
+            % {"until": until},
+        )
     return redirect("allocations:detail", pk=pk)
 
 
@@ -60,7 +68,7 @@ def reclaim_answer(request: AuthenticatedHttpRequest, pk: int, notice_id: int) -
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, "Your answer was sent to the site.")
+            messages.success(request, gettext("Your answer was sent to the site."))
             return redirect("allocations:detail", pk=pk)
     return allocation_page(request, allocation, bound={"reclaim_answer_form": form}, status=400)
 
@@ -74,14 +82,17 @@ def reclaim_decide(request: AuthenticatedHttpRequest, pk: int, notice_id: int) -
     notice = selectors.reclaim_notice_get(allocation=allocation, pk=notice_id)
     form = ReclaimDecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose reclaim or withdraw and give the reasons.")
+        messages.error(request, gettext("Choose reclaim or withdraw and give the reasons."))
         return redirect("allocations:detail", pk=pk)
     try:
         notice = reclaim_services.reclaim_decide(notice, approver=request.user, **form.cleaned_data)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"The notice is {notice.get_status_display().lower()}.")
+        messages.success(
+            request,
+            gettext("The notice is %(status)s.") % {"status": notice.get_status_display().lower()},
+        )
     return redirect("allocations:detail", pk=pk)
 
 

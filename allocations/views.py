@@ -15,6 +15,8 @@ from django.db.models import F, Q, Sum
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from allocations import selectors, services
@@ -86,24 +88,37 @@ def _next_step(allocation: Allocation, reports: list[Report], *, holder: bool) -
     today = timezone.localdate()
     due = next((r for r in reports if not r.is_submitted), None)
     report = (
-        f" The {due.get_kind_display().lower()} is due by {due.due_on:%d %B %Y}." if due else ""
+        gettext("The %(kind)s is due by %(date)s.")
+        % {"kind": due.get_kind_display().lower(), "date": date_format(due.due_on, "j F Y")}
+        if due
+        else ""
     )
     status = allocation.status
     if status == Allocation.Status.AWARDED:
         if holder:
-            return "The site sets up your project: the allocation becomes active then."
-        return "Set the project up at the site, then activate the allocation."
+            return gettext("The site sets up your project: the allocation becomes active then.")
+        return gettext("Set the project up at the site, then activate the allocation.")
     if status == Allocation.Status.ACTIVE:
-        left = f"{allocation.left_gpu_hours:,.0f}"
         days = (allocation.end - today).days
-        return f"{left} GPU-hours left, until {allocation.end:%d %B %Y} ({days} days).{report}"
+        left = ngettext(
+            "%(hours)s GPU-hours left, until %(date)s (%(days)s day).",
+            "%(hours)s GPU-hours left, until %(date)s (%(days)s days).",
+            days,
+        ) % {
+            "hours": number_format(allocation.left_gpu_hours, 0, force_grouping=True),
+            "date": date_format(allocation.end, "j F Y"),
+            "days": days,
+        }
+        return f"{left} {report}".strip()
     if status == Allocation.Status.SUSPENDED:
         if holder:
-            return "Suspended: the site will tell you what is needed to resume it." + report
-        return "Suspended: resume it, or close it early." + report
+            suspended = gettext("Suspended: the site will tell you what is needed to resume it.")
+        else:
+            suspended = gettext("Suspended: resume it, or close it early.")
+        return f"{suspended} {report}".strip()
     if due:
-        return report.strip()
-    return "Nothing left to do: every report is in."
+        return report
+    return gettext("Nothing left to do: every report is in.")
 
 
 def allocation_page(
@@ -172,7 +187,7 @@ def allocation_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     allocation = selectors.allocation_get_for_manager(user=request.user, application_pk=pk)
     form = MoveForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a change and give its reason.")
+        messages.error(request, gettext("Choose a change and give its reason."))
         return redirect("allocations:detail", pk=pk)
     moves: dict[str, Callable[..., Allocation]] = {
         "activate": services.allocation_activate,
@@ -186,7 +201,11 @@ def allocation_move(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"The allocation is {allocation.get_status_display().lower()}.")
+        messages.success(
+            request,
+            gettext("The allocation is %(status)s.")
+            % {"status": allocation.get_status_display().lower()},
+        )
     return redirect("allocations:detail", pk=pk)
 
 
@@ -204,7 +223,7 @@ def change_request_new(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, "Your request was sent to the site.")
+            messages.success(request, gettext("Your request was sent to the site."))
             return redirect("allocations:detail", pk=pk)
     return allocation_page(request, allocation, change_form=form, status=400)
 
@@ -219,7 +238,7 @@ def change_request_decide(
     change = selectors.change_request_get(allocation=allocation, pk=change_id)
     form = ChangeDecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose approve or reject and give the reasons.")
+        messages.error(request, gettext("Choose approve or reject and give the reasons."))
         return redirect("allocations:detail", pk=pk)
     try:
         change = change_services.change_request_decide(
@@ -228,7 +247,10 @@ def change_request_decide(
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"The request is {change.get_status_display().lower()}.")
+        messages.success(
+            request,
+            gettext("The request is %(status)s.") % {"status": change.get_status_display().lower()},
+        )
     return redirect("allocations:detail", pk=pk)
 
 
@@ -248,10 +270,13 @@ def report_detail(request: AuthenticatedHttpRequest, pk: int, report_id: int) ->
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"Your {report.get_kind_display().lower()} is in.")
+            messages.success(
+                request,
+                gettext("Your %(kind)s is in.") % {"kind": report.get_kind_display().lower()},
+            )
             return redirect("allocations:detail", pk=pk)
     elif request.method == "POST" and form is None:
-        messages.error(request, "This report was handed in already.")
+        messages.error(request, gettext("This report was handed in already."))
         return redirect("allocations:detail", pk=pk)
     context = {"allocation": allocation, "report": report, "form": form}
     status = 400 if form is not None and form.is_bound else 200
@@ -270,10 +295,12 @@ def reports_missing(request: AuthenticatedHttpRequest) -> HttpResponse:
         form = ReportBlockOverrideForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             report_services.report_block_override(actor=request.user, **form.cleaned_data)
-            messages.success(request, "The block is lifted: the organisation may apply again.")
+            messages.success(
+                request, gettext("The block is lifted: the organisation may apply again.")
+            )
             return redirect("allocations:reports")
     elif request.method == "POST":
-        raise PermissionDenied("Only the portal's staff lift a report block.")
+        raise PermissionDenied(gettext("Only the portal's staff lift a report block."))
     reports = selectors.reports_missing_for_user(user=request.user)
     page = Paginator(reports, 25).get_page(request.GET.get("page"))
     context = {"page": page, "today": timezone.localdate(), "override_form": form}

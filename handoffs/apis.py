@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics
 from rest_framework.authentication import BaseAuthentication
@@ -47,7 +48,9 @@ class SiteHandOffListApi(SiteApi, generics.ListAPIView):
         status = self.request.query_params.get("status")
         if status:
             if status not in HandOffStatus.values:
-                raise exceptions.ValidationError({"status": [f"Not a status: {status!r}."]})
+                raise exceptions.ValidationError(
+                    {"status": [gettext("Not a status: %(status)s.") % {"status": repr(status)}]}
+                )
             queryset = queryset.filter(status=status)
         return queryset
 

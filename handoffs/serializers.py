@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from handoffs.models import HandOff
@@ -15,8 +16,10 @@ class HandOffSerializer(serializers.ModelSerializer):
     end = serializers.DateField(source="allocation.end", read_only=True)
     export = serializers.JSONField(
         read_only=True,
-        help_text="The site export: the allocation, its Slurm account and `slurm_commands` "
-        "(empty for the other backends).",
+        help_text=_(
+            "The site export: the allocation, its Slurm account and `slurm_commands` (empty for "
+            "the other backends)."
+        ),
     )
 
     class Meta:
@@ -33,5 +36,5 @@ class HandOffSerializer(serializers.ModelSerializer):
 class HandOffConfirmSerializer(serializers.Serializer):
     account = serializers.RegexField(
         r"^[a-z0-9][a-z0-9_-]*$", max_length=60, required=False, allow_blank=True,
-        help_text="The Slurm account created, when it differs from the exported one.",
+        help_text=_("The Slurm account created, when it differs from the exported one."),
     )  # fmt: skip

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from allocations.models import Allocation
 from allocations.services import allocation_activate
@@ -169,12 +170,13 @@ def handoff_retry(*, handoff: HandOff, actor: User) -> HandOff:
     from handoffs.tasks import hand_off
 
     if not actor.is_staff:
-        raise ValidationError("Only staff may retry a hand-off.")
+        raise ValidationError(gettext("Only staff may retry a hand-off."))
     with transaction.atomic():
         locked = HandOff.objects.select_for_update().get(pk=handoff.pk)
         if locked.status not in (H.FAILED, H.WAITING, H.MANUAL, H.PENDING):
             raise ValidationError(
-                f"This hand-off is {locked.get_status_display().lower()}: nothing to retry."
+                gettext("This hand-off is %(status)s: nothing to retry.")
+                % {"status": locked.get_status_display().lower()}
             )
         from_status = locked.status
         locked.status = H.PENDING
@@ -196,8 +198,8 @@ def handoff_confirm(*, handoff: HandOff, factory: AIFactory, account: str = "") 
             return locked
         if locked.status not in (H.WAITING, H.MANUAL):
             raise ValidationError(
-                f"This hand-off is {locked.get_status_display().lower()}: there is nothing to "
-                "confirm yet."
+                gettext("This hand-off is %(status)s: there is nothing to confirm yet.")
+                % {"status": locked.get_status_display().lower()}
             )
         if account:
             locked.slurm_account = account

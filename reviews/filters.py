@@ -9,6 +9,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from applications.filters import SEARCH_MAX_LENGTH, search
 from reviews.models import Assignment
@@ -18,19 +19,19 @@ OPEN = "open"
 
 class AssignmentFilter(django_filters.FilterSet):
     mode = django_filters.CharFilter(
-        field_name="application__access_mode__slug", label="Access mode", max_length=60
+        field_name="application__access_mode__slug", label=_("Access mode"), max_length=60
     )
     status = django_filters.ChoiceFilter(
         choices=[(OPEN, "Open"), *Assignment.Status.choices],
         method="filter_status",
-        empty_label="Any",
+        empty_label=_("Any"),
     )
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue only")
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue only"))
     factory = django_filters.CharFilter(
-        field_name="application__system__factory__slug", label="AI Factory", max_length=60
+        field_name="application__system__factory__slug", label=_("AI Factory"), max_length=60
     )
     q = django_filters.CharFilter(
-        method="filter_search", label="Search", max_length=SEARCH_MAX_LENGTH
+        method="filter_search", label=_("Search"), max_length=SEARCH_MAX_LENGTH
     )
     ordering = django_filters.OrderingFilter(
         fields=(("due_by", "due"),), field_labels={"due_by": "Due"}

@@ -3,6 +3,7 @@ accounting counted, per allocation and period."""
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -31,7 +32,7 @@ class SiteUsagePushApi(SiteApi):
                 factory=self.token().factory, records=body.validated_data["records"]
             )
         except Allocation.DoesNotExist as error:
-            raise exceptions.NotFound("No such allocation at this factory.") from error
+            raise exceptions.NotFound(gettext("No such allocation at this factory.")) from error
         return Response(
             UsageRecordSerializer(saved, many=True).data, status=status.HTTP_201_CREATED
         )

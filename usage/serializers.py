@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from usage.models import UsageRecord
@@ -15,7 +16,7 @@ class UsageRecordInSerializer(serializers.Serializer):
     period_end = serializers.DateField()
     gpu_hours = serializers.DecimalField(
         max_digits=14, decimal_places=4, min_value=Decimal("0"),
-        help_text="GPU-hours used in the period (the period's total, not a running total).",
+        help_text=_("GPU-hours used in the period (the period's total, not a running total)."),
     )  # fmt: skip
 
 

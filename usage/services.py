@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, TypedDict
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
+from django.utils.translation import gettext
 
 from allocations.models import Allocation
 from allocations.services import allocation_record_usage
@@ -67,10 +68,11 @@ def usage_records_push(*, factory: AIFactory, records: Sequence[PushedRecord]) -
     for number, record in enumerate(records):
         allocation = allocations[record["allocation"]]
         if record["period_end"] < record["period_start"]:
-            errors[f"records[{number}]"] = ["The period ends before it starts."]
+            errors[f"records[{number}]"] = [gettext("The period ends before it starts.")]
         elif record["period_start"] > allocation.end or record["period_end"] < allocation.start:
             errors[f"records[{number}]"] = [
-                f"The period is outside the allocation ({allocation.start} to {allocation.end})."
+                gettext("The period is outside the allocation (%(start)s to %(end)s).")
+                % {"start": allocation.start, "end": allocation.end}
             ]
     if errors:
         raise ValidationError(errors)

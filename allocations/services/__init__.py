@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from allocations.models import Allocation, AllocationStatus, allocation_can_transition
 from allocations.services.reports import reports_schedule
@@ -85,12 +86,12 @@ def allocation_transition(
     from_status = allocation.status
     if not allocation_can_transition(from_status, to_status):
         raise ValidationError(
-            f"An allocation that is {S(from_status).label.lower()} cannot become "
-            f"{S(to_status).label.lower()}."
+            gettext("An allocation that is %(from_status)s cannot become %(to_status)s.")
+            % {"from_status": S(from_status).label.lower(), "to_status": S(to_status).label.lower()}
         )
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": ["Give the reason for this change."]})
+        raise ValidationError({"reason": [gettext("Give the reason for this change.")]})
     allocation.status = to_status
     allocation.status_changed_at = timezone.now()
     allocation.save(update_fields=["status", "status_changed_at", *fields, "updated_at"])
@@ -134,8 +135,8 @@ def allocation_resume(allocation: Allocation, *, actor: User | None, reason: str
         allocation = allocation_lock(allocation)
         if allocation.status != S.SUSPENDED:
             raise ValidationError(
-                f"This allocation is {allocation.get_status_display().lower()}, not suspended: "
-                "there is nothing to resume."
+                gettext("This allocation is %(status)s, not suspended: there is nothing to resume.")
+                % {"status": allocation.get_status_display().lower()}
             )
         allocation_transition(allocation, to_status=S.ACTIVE, actor=actor, reason=reason)
     return allocation
@@ -217,10 +218,12 @@ def allocation_record_usage(
         value = Decimal(str(total)).quantize(Decimal("0.01"))
     except (InvalidOperation, ValueError) as error:
         raise ValidationError(
-            {"used_gpu_hours": ["Give the GPU-hours used as a number."]}
+            {"used_gpu_hours": [gettext("Give the GPU-hours used as a number.")]}
         ) from error
     if not value.is_finite() or value < 0:
-        raise ValidationError({"used_gpu_hours": ["The GPU-hours used cannot be below 0."]})
+        raise ValidationError(
+            {"used_gpu_hours": [gettext("The GPU-hours used cannot be below 0.")]}
+        )
     at = at or timezone.now()
     Allocation.objects.filter(pk=allocation.pk).update(
         used_gpu_hours=value, usage_updated_at=at, updated_at=timezone.now()

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext
 
 from allocations.models import Allocation, ChangeRequest
 from allocations.selectors import (
@@ -56,42 +58,54 @@ def change_request_create(
         errors: dict[str, list[str]] = {}
         if not allocation.is_live:
             raise ValidationError(
-                f"This allocation is {allocation.get_status_display().lower()}: it cannot be "
-                "changed any more."
+                gettext("This allocation is %(status)s: it cannot be changed any more.")
+                % {"status": allocation.get_status_display().lower()}
             )
         reason = (reason or "").strip()
         if not reason:
-            errors["reason"] = ["Say why you need this change."]
+            errors["reason"] = [gettext("Say why you need this change.")]
         elif len(reason) > MAX_TEXT:
-            errors["reason"] = [f"At most {MAX_TEXT:,} characters."]
+            errors["reason"] = [
+                gettext("At most %(limit)s characters.")
+                % {"limit": number_format(MAX_TEXT, force_grouping=True)}
+            ]
         values: dict[str, object] = {}
         if kind == K.EXTENSION:
             latest = add_months(allocation.end, MAX_EXTENSION_MONTHS)
             if new_end is None:
-                errors["new_end"] = ["Give the new end date."]
+                errors["new_end"] = [gettext("Give the new end date.")]
             elif new_end <= allocation.end:
                 errors["new_end"] = [
-                    f"The new end date must be after the current one, {allocation.end:%d %B %Y}."
+                    gettext("The new end date must be after the current one, %(date)s.")
+                    % {"date": date_format(allocation.end, "j F Y")}
                 ]
             elif new_end > latest:
                 errors["new_end"] = [
-                    f"At most {MAX_EXTENSION_MONTHS} months more at a time: {latest:%d %B %Y} "
-                    "at the latest."
+                    gettext("At most %(months)s months more at a time: %(date)s at the latest.")
+                    % {
+                        "months": MAX_EXTENSION_MONTHS,
+                        "date": date_format(latest, "j F Y"),
+                    }
                 ]
             values["new_end"] = new_end
         elif kind == K.GPU_HOURS:
             if not extra_gpu_hours or extra_gpu_hours <= 0:
-                errors["extra_gpu_hours"] = ["Ask for more than 0 GPU-hours."]
+                errors["extra_gpu_hours"] = [gettext("Ask for more than 0 GPU-hours.")]
             values["extra_gpu_hours"] = extra_gpu_hours
         elif kind == K.TEAM:
             team_change = (team_change or "").strip()
             if not team_change:
-                errors["team_change"] = ["Say who joins or leaves the team, with their role."]
+                errors["team_change"] = [
+                    gettext("Say who joins or leaves the team, with their role.")
+                ]
             elif len(team_change) > MAX_TEXT:
-                errors["team_change"] = [f"At most {MAX_TEXT:,} characters."]
+                errors["team_change"] = [
+                    gettext("At most %(limit)s characters.")
+                    % {"limit": number_format(MAX_TEXT, force_grouping=True)}
+                ]
             values["team_change"] = team_change
         else:
-            errors["kind"] = ["Choose an extension, more GPU-hours or a team change."]
+            errors["kind"] = [gettext("Choose an extension, more GPU-hours or a team change.")]
         if errors:
             raise ValidationError(errors)
         if allocation.change_requests.filter(
@@ -100,7 +114,8 @@ def change_request_create(
             raise ValidationError(
                 {
                     "kind": [
-                        f"A request for {K(kind).label.lower()} is already waiting for a decision."
+                        gettext("A request for %(kind)s is already waiting for a decision.")
+                        % {"kind": K(kind).label.lower()}
                     ]
                 }
             )
@@ -113,7 +128,8 @@ def change_request_create(
             raise ValidationError(
                 {
                     "kind": [
-                        f"A request for {K(kind).label.lower()} is already waiting for a decision."
+                        gettext("A request for %(kind)s is already waiting for a decision.")
+                        % {"kind": K(kind).label.lower()}
                     ]
                 }
             ) from error
@@ -153,19 +169,19 @@ def change_request_decide(
             raise ChangeRequest.DoesNotExist
         if change.status != ChangeRequest.Status.PENDING:
             raise ValidationError(
-                f"This request is {change.get_status_display().lower()} already: it cannot be "
-                "decided again."
+                gettext("This request is %(status)s already: it cannot be decided again.")
+                % {"status": change.get_status_display().lower()}
             )
         errors: dict[str, list[str]] = {}
         comment = (comment or "").strip()
         if not comment:
-            errors["comment"] = ["Give the reasons for the decision."]
+            errors["comment"] = [gettext("Give the reasons for the decision.")]
         if outcome not in ("approve", "reject"):
-            errors["outcome"] = ["Choose approve or reject."]
+            errors["outcome"] = [gettext("Choose approve or reject.")]
         if outcome == "approve" and not allocation.is_live:
             raise ValidationError(
-                f"This allocation is {allocation.get_status_display().lower()}: it cannot be "
-                "changed any more."
+                gettext("This allocation is %(status)s: it cannot be changed any more.")
+                % {"status": allocation.get_status_display().lower()}
             )
         fields: list[str] = []
         if outcome == "approve" and not errors:
@@ -176,13 +192,20 @@ def change_request_decide(
                 remaining = system_remaining_gpu_hours(system=system, year=year)
                 if remaining is None:
                     errors["extra_gpu_hours"] = [
-                        f"The capacity of {system.name} is not published yet: an admin must set "
-                        "its allocatable GPU-hours per year first."
+                        gettext(
+                            "The capacity of %(system)s is not published yet: an admin must set "
+                            "its allocatable GPU-hours per year first."
+                        )
+                        % {"system": system.name}
                     ]
                 elif extra > remaining:
                     errors["extra_gpu_hours"] = [
-                        f"Only {max(remaining, 0):,} GPU-hours are left on {system.name} for "
-                        f"{year}."
+                        gettext("Only %(remaining)s GPU-hours are left on %(system)s for %(year)s.")
+                        % {
+                            "remaining": number_format(max(remaining, 0), force_grouping=True),
+                            "system": system.name,
+                            "year": year,
+                        }
                     ]
                 else:
                     allocation.extra_gpu_hours += extra
@@ -191,8 +214,8 @@ def change_request_decide(
                 assert change.new_end is not None  # the extension_has_date constraint
                 if change.new_end <= allocation.end:
                     errors["new_end"] = [
-                        f"The allocation ends on {allocation.end:%d %B %Y} already: nothing to "
-                        "extend."
+                        gettext("The allocation ends on %(date)s already: nothing to extend.")
+                        % {"date": date_format(allocation.end, "j F Y")}
                     ]
                 else:
                     allocation.end = change.new_end

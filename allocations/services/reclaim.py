@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext
 
 from allocations.models import Allocation, ReclaimNotice
 from allocations.selectors import allocation_is_held_by, allocation_may_manage
@@ -43,7 +45,10 @@ def _text(value: str, field: str, missing: str, errors: dict[str, list[str]]) ->
     if not value:
         errors[field] = [missing]
     elif len(value) > MAX_TEXT:
-        errors[field] = [f"At most {MAX_TEXT:,} characters."]
+        errors[field] = [
+            gettext("At most %(limit)s characters.")
+            % {"limit": number_format(MAX_TEXT, force_grouping=True)}
+        ]
     return value
 
 
@@ -92,16 +97,19 @@ def reclaim_notice_create(
             raise Allocation.DoesNotExist
         if not allocation.is_live:
             raise ValidationError(
-                f"This allocation is {allocation.get_status_display().lower()}: nothing can be "
-                "reclaimed from it."
+                gettext("This allocation is %(status)s: nothing can be reclaimed from it.")
+                % {"status": allocation.get_status_display().lower()}
             )
         errors: dict[str, list[str]] = {}
         reason = _text(reason, "reason", "Say why the GPU-hours are reclaimed.", errors)
         unused = unused_gpu_hours(allocation)
         if not gpu_hours or gpu_hours <= 0:
-            errors["gpu_hours"] = ["Reclaim more than 0 GPU-hours."]
+            errors["gpu_hours"] = [gettext("Reclaim more than 0 GPU-hours.")]
         elif gpu_hours > unused:
-            errors["gpu_hours"] = [f"Only {unused:,} GPU-hours of this allocation are unused."]
+            errors["gpu_hours"] = [
+                gettext("Only %(unused)s GPU-hours of this allocation are unused.")
+                % {"unused": number_format(unused, force_grouping=True)}
+            ]
         if errors:
             raise ValidationError(errors)
         assert gpu_hours is not None
@@ -117,7 +125,10 @@ def reclaim_notice_create(
                 )
         except IntegrityError as error:  # the one-open constraint (raced, or already open)
             raise ValidationError(
-                "A reclaim notice of this allocation is open already: reclaim or withdraw it first."
+                gettext(
+                    "A reclaim notice of this allocation is open already: reclaim or withdraw it "
+                    "first."
+                )
             ) from error
         _event(
             allocation,
@@ -144,10 +155,11 @@ def reclaim_notice_answer(notice: ReclaimNotice, *, user: User, text: str) -> Re
             raise ReclaimNotice.DoesNotExist
         if notice.status != ST.OPEN:
             raise ValidationError(
-                f"This notice is {notice.get_status_display().lower()}: it cannot be answered."
+                gettext("This notice is %(status)s: it cannot be answered.")
+                % {"status": notice.get_status_display().lower()}
             )
         if notice.answered_at is not None:
-            raise ValidationError("This notice is answered already.")
+            raise ValidationError(gettext("This notice is answered already."))
         errors: dict[str, list[str]] = {}
         text = _text(text, "answer", "Write your answer.", errors)
         if errors:
@@ -194,13 +206,13 @@ def reclaim_decide(
             raise ReclaimNotice.DoesNotExist
         if notice.status != ST.OPEN:
             raise ValidationError(
-                f"This notice is {notice.get_status_display().lower()} already: it cannot be "
-                "decided again."
+                gettext("This notice is %(status)s already: it cannot be decided again.")
+                % {"status": notice.get_status_display().lower()}
             )
         errors: dict[str, list[str]] = {}
         comment = _text(comment, "comment", "Give the reasons.", errors)
         if outcome not in ("reclaim", "withdraw"):
-            errors["outcome"] = ["Choose reclaim or withdraw."]
+            errors["outcome"] = [gettext("Choose reclaim or withdraw.")]
         if outcome == "reclaim" and not errors:
             # The lock decisions and change requests take: the ledger moves under it.
             System.objects.select_for_update().filter(pk=allocation.system_id).exists()
@@ -208,22 +220,29 @@ def reclaim_decide(
             unused = unused_gpu_hours(allocation)
             if not allocation.is_live:
                 raise ValidationError(
-                    f"This allocation is {allocation.get_status_display().lower()}: nothing "
-                    "can be reclaimed from it."
+                    gettext("This allocation is %(status)s: nothing can be reclaimed from it.")
+                    % {"status": allocation.get_status_display().lower()}
                 )
             if notice.answered_at is None and today <= notice.deadline:
                 raise ValidationError(
-                    f"The holder may answer until {notice.deadline:%d %B %Y}: reclaim after "
-                    "that day, or once they answered."
+                    gettext(
+                        "The holder may answer until %(date)s: reclaim after that day, or once "
+                        "they answered."
+                    )
+                    % {"date": date_format(notice.deadline, "j F Y")}
                 )
             if amount <= 0:
-                errors["gpu_hours"] = ["Reclaim more than 0 GPU-hours."]
+                errors["gpu_hours"] = [gettext("Reclaim more than 0 GPU-hours.")]
             elif amount > notice.gpu_hours:
                 errors["gpu_hours"] = [
-                    f"The notice was for {notice.gpu_hours:,} GPU-hours: reclaim at most those."
+                    gettext("The notice was for %(gpu_hours)s GPU-hours: reclaim at most those.")
+                    % {"gpu_hours": number_format(notice.gpu_hours, force_grouping=True)}
                 ]
             elif amount > unused:
-                errors["gpu_hours"] = [f"Only {unused:,} GPU-hours of this allocation are unused."]
+                errors["gpu_hours"] = [
+                    gettext("Only %(unused)s GPU-hours of this allocation are unused.")
+                    % {"unused": number_format(unused, force_grouping=True)}
+                ]
         if errors:
             raise ValidationError(errors)
         if outcome == "reclaim":

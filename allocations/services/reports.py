@@ -10,6 +10,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext
 
 from allocations.models import Allocation, Report, ReportBlockOverride
 from allocations.selectors import report_policy
@@ -75,14 +77,24 @@ def report_submit(report: Report, *, user: User, text: str) -> Report:
             raise Report.DoesNotExist
         if report.is_submitted:
             raise ValidationError(
-                f"This {report.get_kind_display().lower()} was handed in on "
-                f"{timezone.localtime(report.submitted_at):%d %B %Y}."
+                gettext("This %(kind)s was handed in on %(date)s.")
+                % {
+                    "kind": report.get_kind_display().lower(),
+                    "date": date_format(timezone.localtime(report.submitted_at), "j F Y"),
+                }
             )
         text = (text or "").strip()
         if not text:
-            raise ValidationError({"text": ["Write the report before handing it in."]})
+            raise ValidationError({"text": [gettext("Write the report before handing it in.")]})
         if len(text) > 20000:
-            raise ValidationError({"text": ["At most 20,000 characters."]})
+            raise ValidationError(
+                {
+                    "text": [
+                        gettext("At most %(limit)s characters.")
+                        % {"limit": number_format(20000, force_grouping=True)}
+                    ]
+                }
+            )
         report.text = text
         report.submitted_at = timezone.now()
         report.submitted_by = user
@@ -175,10 +187,10 @@ def report_block_override(
     """Staff lift the block that overdue final reports put on `organisation`'s new applications
     to `factory`, with a reason: those reports no longer block (later ones will)."""
     if not actor.is_staff:
-        raise PermissionDenied("Only the portal's staff lift a report block.")
+        raise PermissionDenied(gettext("Only the portal's staff lift a report block."))
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": ["Give the reason for lifting the block."]})
+        raise ValidationError({"reason": [gettext("Give the reason for lifting the block.")]})
     override = ReportBlockOverride(
         organisation=organisation, factory=factory, reason=reason, created_by=actor
     )

@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 
 from applications.models import (
     Application,
@@ -36,13 +38,16 @@ def _own_open_assignment(assignment_id: int, reviewer: User) -> Assignment:
     if assignment is None:
         raise Assignment.DoesNotExist
     if not assignment.is_open:
-        raise ValidationError(f"This assignment is {assignment.get_status_display().lower()}.")
+        raise ValidationError(
+            gettext("This assignment is %(status)s.")
+            % {"status": assignment.get_status_display().lower()}
+        )
     # Reviewers already found may work while staff look for the missing ones (needs attention).
     if assignment.application.status not in (
         ApplicationStatus.UNDER_REVIEW,
         ApplicationStatus.NEEDS_ATTENTION,
     ):
-        raise ValidationError("The application is no longer under review.")
+        raise ValidationError(gettext("The application is no longer under review."))
     return assignment
 
 
@@ -63,7 +68,7 @@ def assignment_decline(
     """Decline; for a conflict of interest the conflict is recorded and the application is
     routed again to someone else (after commit)."""
     if not reason.strip():
-        raise ValidationError({"reason": ["Say why you decline."]})
+        raise ValidationError({"reason": [gettext("Say why you decline.")]})
     assignment = _own_open_assignment(assignment.pk, reviewer)
     assignment.status = Assignment.Status.DECLINED
     assignment.decline_reason = reason.strip()[:300]
@@ -137,15 +142,25 @@ def review_record(*, assignment: Assignment, reviewer: User, **values: Any) -> R
     if review.recommendation == Review.Recommendation.APPROVE_FEWER:
         if not review.recommended_gpu_hours:
             raise ValidationError(
-                {"recommended_gpu_hours": ["Say how many GPU-hours you recommend."]}
+                {"recommended_gpu_hours": [gettext("Say how many GPU-hours you recommend.")]}
             )
         if review.recommended_gpu_hours >= requested:
             raise ValidationError(
-                {"recommended_gpu_hours": [f"Recommend fewer than the {requested:,} requested."]}
+                {
+                    "recommended_gpu_hours": [
+                        gettext("Recommend fewer than the %(requested)s requested.")
+                        % {"requested": number_format(requested, force_grouping=True)}
+                    ]
+                }
             )
     elif review.recommended_gpu_hours and review.recommended_gpu_hours > requested:
         raise ValidationError(
-            {"recommended_gpu_hours": [f"At most the {requested:,} GPU-hours requested."]}
+            {
+                "recommended_gpu_hours": [
+                    gettext("At most the %(requested)s GPU-hours requested.")
+                    % {"requested": number_format(requested, force_grouping=True)}
+                ]
+            }
         )
     review.full_clean()
     review.save()

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 
 from allocations.letters import letter_for
 from allocations.models import Allocation
@@ -63,15 +65,15 @@ def application_decide(
         errors: dict[str, list[str]] = {}
         if application.status != ApplicationStatus.UNDER_REVIEW:
             raise ValidationError(
-                f"This application is {application.get_status_display().lower()}: it cannot be "
-                "decided now."
+                gettext("This application is %(status)s: it cannot be decided now.")
+                % {"status": application.get_status_display().lower()}
             )
         if not review_selectors.reviews_complete(application):
-            raise ValidationError("The reviews this access mode needs are not all in yet.")
+            raise ValidationError(gettext("The reviews this access mode needs are not all in yet."))
         if not (comment or "").strip():
-            errors["comment"] = ["Give the reasons for the decision."]
+            errors["comment"] = [gettext("Give the reasons for the decision.")]
         if outcome not in Decision.Outcome.values:
-            errors["outcome"] = ["Choose approve or reject."]
+            errors["outcome"] = [gettext("Choose approve or reject.")]
         allocation: Allocation | None = None
         award: tuple[System, int, date, date] | None = None
         if outcome == Decision.Outcome.APPROVE:
@@ -82,17 +84,28 @@ def application_decide(
             year = start.year
             remaining = system_remaining_gpu_hours(system=system, year=year)
             if not gpu_hours or gpu_hours <= 0:
-                errors["gpu_hours"] = ["Award more than 0 GPU-hours."]
+                errors["gpu_hours"] = [gettext("Award more than 0 GPU-hours.")]
             elif gpu_hours > requested:
-                errors["gpu_hours"] = [f"At most the {requested:,} GPU-hours requested."]
+                errors["gpu_hours"] = [
+                    gettext("At most the %(requested)s GPU-hours requested.")
+                    % {"requested": number_format(requested, force_grouping=True)}
+                ]
             elif remaining is None:
                 errors["gpu_hours"] = [
-                    f"The capacity of {system.name} is not published yet: an admin must set its "
-                    "allocatable GPU-hours per year first."
+                    gettext(
+                        "The capacity of %(system)s is not published yet: an admin must set its "
+                        "allocatable GPU-hours per year first."
+                    )
+                    % {"system": system.name}
                 ]
             elif gpu_hours > remaining:
                 errors["gpu_hours"] = [
-                    f"Only {max(remaining, 0):,} GPU-hours are left on {system.name} for {year}."
+                    gettext("Only %(remaining)s GPU-hours are left on %(system)s for %(year)s.")
+                    % {
+                        "remaining": number_format(max(remaining, 0), force_grouping=True),
+                        "system": system.name,
+                        "year": year,
+                    }
                 ]
             if not errors and gpu_hours is not None:  # no errors: gpu_hours is over 0
                 award = (system, gpu_hours, start, add_months(start, months))

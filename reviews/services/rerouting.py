@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from applications.intake import system_intake
 from applications.models import Application, ApplicationEvent, ApplicationStatus
@@ -48,7 +49,7 @@ def _locked(application_id: int) -> Application:
 
 def _check_target(application: Application, system: System) -> None:
     if system.pk == application.system_id:
-        raise ValidationError({"system": ["The application is already at this system."]})
+        raise ValidationError({"system": [gettext("The application is already at this system.")]})
     intake = system_intake(
         system=system,
         mode=application.submitted_access_mode,
@@ -73,11 +74,11 @@ def application_move(*, application: Application, system: System, actor: User) -
     with transaction.atomic():
         application = _locked(application.pk)
         if application.applicant_id != actor.pk:
-            raise PermissionDenied("Only the applicant may move their application.")
+            raise PermissionDenied(gettext("Only the applicant may move their application."))
         proposals = pending_proposals(application)
         why = move_offer_reason(application, proposals)
         if not why:
-            raise ValidationError("This application cannot be moved to another site now.")
+            raise ValidationError(gettext("This application cannot be moved to another site now."))
         _check_target(application, system)
         old = application.submitted_system
         trigger = _trigger(application, proposals)
@@ -130,7 +131,7 @@ def move_propose(
 ) -> MoveProposal:
     """Staff propose `system` for `application`; the applicant is told and decides."""
     if not actor.is_staff:
-        raise PermissionDenied("Only the portal's staff propose moves.")
+        raise PermissionDenied(gettext("Only the portal's staff propose moves."))
     with transaction.atomic():
         application = _locked(application.pk)
         if application.status not in (
@@ -138,7 +139,7 @@ def move_propose(
             ApplicationStatus.UNDER_REVIEW,
             ApplicationStatus.NEEDS_ATTENTION,
         ):
-            raise ValidationError("Only an open application can be moved.")
+            raise ValidationError(gettext("Only an open application can be moved."))
         _check_target(application, system)
         proposal = MoveProposal(
             application=application, system=system, proposed_by=actor, reason=reason
