@@ -7,6 +7,7 @@ from allauth.account.forms import SignupForm as AllauthSignupForm
 from allauth.socialaccount.forms import SignupForm as AllauthSocialSignupForm
 from django import forms
 from django.db import models
+from django.utils.text import capfirst
 
 from .models import User
 
@@ -20,8 +21,7 @@ def name_field(name: str, autocomplete: str) -> forms.CharField:
     # full_clean): added here, so that the form answers with the error.
     field = model_field.formfield(required=True, validators=model_field.validators)
     assert isinstance(field, forms.CharField)
-    label = str(field.label)
-    field.label = label[0].upper() + label[1:]
+    field.label = capfirst(field.label)  # lazy: the label in the language of each page
     field.widget.attrs.update(
         {"autocomplete": autocomplete, "placeholder": field.label, "class": "form-control"}
     )

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils.translation import gettext
 from rest_framework.authtoken.models import Token
 
 from .models import User
@@ -25,7 +26,7 @@ def user_update_profile(*, user: User, first_name: str, last_name: str) -> User:
     errors: dict[str, list[str]] = {}
     for name, value in values.items():
         if not value:
-            errors[name] = ["This field is required."]
+            errors[name] = [gettext("This field is required.")]
             continue
         field = User._meta.get_field(name)
         assert isinstance(field, models.Field)

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from portal.http import AuthenticatedHttpRequest
 
@@ -17,7 +18,9 @@ def api_token(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Show the personal API token; POST creates a new one (the old one stops working)."""
     if request.method == "POST":
         services.api_token_rotate(user=request.user)
-        messages.success(request, "A new API token was created; the previous one no longer works.")
+        messages.success(
+            request, _("A new API token was created; the previous one no longer works.")
+        )
         return redirect("accounts:api-token")
     token = services.api_token_get(user=request.user)
     return render(request, "accounts/api_token.html", {"token": token})
@@ -35,6 +38,6 @@ def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Your name was saved.")
+            messages.success(request, _("Your name was saved."))
             return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": form})
