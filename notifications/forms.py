@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from notifications.kinds import KINDS
 from notifications.models import NotificationPreference
@@ -18,22 +19,25 @@ class PreferencesForm(forms.Form):
     message shown on its checkbox), not silently kept."""
 
     daily_digest = forms.TypedChoiceField(
-        label="Reviewer and approver emails",
-        choices=[("0", "As they happen"), ("1", "Once a day, in one digest")],
+        label=_("Reviewer and approver emails"),
+        choices=[("0", _("As they happen")), ("1", _("Once a day, in one digest"))],
         coerce=lambda v: v == "1",
         widget=forms.RadioSelect,
     )
     language = forms.ChoiceField(
-        label="Language of your emails",
+        label=_("Language"),
         required=False,
-        help_text="Emails are written in English until the portal is translated.",
+        help_text=_(
+            "The portal's pages after you sign in, and its emails to you. The language chosen "
+            "at the foot of every page is saved here too."
+        ),
     )
 
     def __init__(self, *args, preference: NotificationPreference, digest: bool, **kwargs):
         super().__init__(*args, **kwargs)
         language = self.fields["language"]
         assert isinstance(language, forms.ChoiceField)
-        language.choices = [("", "The portal's language"), *settings.LANGUAGES]
+        language.choices = [("", _("Your browser's language")), *settings.LANGUAGES]
         for kind in KINDS.values():
             self.fields[field_name(kind.key)] = forms.BooleanField(
                 label=kind.label,

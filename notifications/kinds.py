@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 
 @dataclass(frozen=True)
 class Kind:
     key: str
-    label: str
-    help: str
+    label: str | Promise  # lazy: in the language of the page or email that shows it
+    help: str | Promise
     mandatory: bool = False
     digest: bool = False  # a reviewer's or approver's email: may wait for the daily digest
 
@@ -18,27 +21,28 @@ class Kind:
 KINDS: dict[str, Kind] = {
     k.key: k
     for k in [
-        Kind("decision", "The decision on your application",
-             "Approved or not, with the reasons: always sent.", mandatory=True),
-        Kind("receipt", "Receipt of a submitted application",
-             "The application's number and the date a decision is due."),
-        Kind("assigned", "A new review assignment", "An application to review.", digest=True),
-        Kind("reminder", "A review due tomorrow", "A reminder of an open assignment.",
+        Kind("decision", _("The decision on your application"),
+             _("Approved or not, with the reasons: always sent."), mandatory=True),
+        Kind("receipt", _("Receipt of a submitted application"),
+             _("The application's number and the date a decision is due.")),
+        Kind("assigned", _("A new review assignment"), _("An application to review."),
              digest=True),
-        Kind("closed", "A review assignment closed", "An assignment you no longer need to do.",
+        Kind("reminder", _("A review due tomorrow"), _("A reminder of an open assignment."),
              digest=True),
-        Kind("ready", "An application ready for a decision",
-             "Its reviews are in (site approvers).", digest=True),
-        Kind("overdue", "An overdue decision", "A decision past its date (site approvers, staff).",
-             digest=True),
-        Kind("attention", "An application that needs attention",
-             "One that could not be routed to reviewers (site approvers, staff).", digest=True),
-        Kind("change-request", "A change request to decide",
-             "An allocation's holder asks for a change (site approvers).", digest=True),
+        Kind("closed", _("A review assignment closed"),
+             _("An assignment you no longer need to do."), digest=True),
+        Kind("ready", _("An application ready for a decision"),
+             _("Its reviews are in (site approvers)."), digest=True),
+        Kind("overdue", _("An overdue decision"),
+             _("A decision past its date (site approvers, staff)."), digest=True),
+        Kind("attention", _("An application that needs attention"),
+             _("One that could not be routed to reviewers (site approvers, staff)."), digest=True),
+        Kind("change-request", _("A change request to decide"),
+             _("An allocation's holder asks for a change (site approvers)."), digest=True),
     ]
 }  # fmt: skip
 # Never turned off, and never listed on the preferences page: sent by allauth, not here.
-SECURITY_EMAILS = "Address verification, password reset and other security notices: always sent."
+SECURITY_EMAILS = _("Address verification, password reset and other security notices: always sent.")
 DIGEST = "digest"  # the daily digest's own kind: optional as a whole
 
 

@@ -3,11 +3,14 @@ the signed token in the link is the proof)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from notifications import selectors, services
@@ -15,6 +18,7 @@ from notifications.forms import PreferencesForm, field_name
 from notifications.kinds import DIGEST, KINDS, SECURITY_EMAILS
 from portal import permissions
 from portal.http import AuthenticatedHttpRequest
+from portal.languages import set_language_cookie
 
 
 @login_required
@@ -36,8 +40,17 @@ def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
             for key, errors in exc.message_dict.items():
                 form.add_error(field_name(key) if key in KINDS else key, errors)
         else:
-            messages.success(request, "Your email preferences were saved.")
-            return redirect("notifications:preferences")
+            # The language chosen here is the pages' language too: the cookie follows it
+            # (none: the browser's Accept-Language decides again).
+            language = form.cleaned_data["language"]
+            with translation.override(language or translation.get_language()):
+                messages.success(request, _("Your email preferences were saved."))
+            response = redirect("notifications:preferences")
+            if language:
+                set_language_cookie(response, language)
+            else:
+                response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+            return response
     return render(
         request,
         "notifications/preferences.html",
@@ -54,7 +67,7 @@ def unsubscribe(request: HttpRequest) -> HttpResponse:
     if found is None:
         return render(request, "notifications/unsubscribe_invalid.html", status=400)
     email, kind = found
-    label = "The daily digest" if kind == DIGEST else KINDS[kind].label
+    label = _("The daily digest") if kind == DIGEST else KINDS[kind].label
     context = {"email": email, "label": label, "token": token, "digest": kind == DIGEST}
     if request.method == "POST":
         if services.notification_unsubscribe(email=email, kind=kind) is None:

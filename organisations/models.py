@@ -28,15 +28,15 @@ class OrganisationType(models.TextChoices):
 class Organisation(TimeStampedModel):
     legal_name = models.CharField(max_length=255)
     country = CountryField(countries=EligibleCountries)
-    org_type = models.CharField("type", max_length=20, choices=OrganisationType.choices)
+    org_type = models.CharField(_("type"), max_length=20, choices=OrganisationType.choices)
     registration_number = models.CharField(
-        "VAT or company registration number",
+        _("VAT or company registration number"),
         max_length=40,
         blank=True,
-        help_text="Checked against the country's format where one is known.",
+        help_text=_("Checked against the country's format where one is known."),
     )
     sme_declared_on = models.DateField(
-        "SME self-declaration date",
+        _("SME self-declaration date"),
         null=True,
         blank=True,
         help_text="When a representative declared that the organisation meets the EU SME "
@@ -54,8 +54,10 @@ class Organisation(TimeStampedModel):
                 fields=["country", "registration_number"],
                 condition=~Q(registration_number=""),
                 name="organisation_unique_registration_per_country",
-                violation_error_message="An organisation with this registration number is "
-                "already registered in this country: ask its representative to add you.",
+                violation_error_message=_(
+                    "An organisation with this registration number is already registered in "
+                    "this country: ask its representative to add you."
+                ),
             )
         ]
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.util import get_cc_module
 
@@ -37,8 +38,11 @@ def registration_number_error(country: str, number: str) -> tuple[str, str | Non
         return candidate, None
     rules = module.__name__.rsplit(".", 1)[-1]  # type: ignore[attr-defined]  # stdnum's protocol lacks it
     return compact, (
-        f"This is not a valid VAT number for {country.upper()}: check the digits "
-        f"(format checked with python-stdnum's {rules} rules)."
+        gettext(
+            "This is not a valid VAT number for %(country)s: check the digits (format checked "
+            "with python-stdnum's %(rules)s rules)."
+        )
+        % {"country": country.upper(), "rules": rules}
     )
 
 
@@ -62,7 +66,7 @@ def organisation_create(
         raise ValidationError({"registration_number": [error]})
     if sme_declared and org_type not in (OrganisationType.SME, OrganisationType.STARTUP):
         raise ValidationError(
-            {"sme_declared": ["Only SMEs and startups make an SME self-declaration."]}
+            {"sme_declared": [gettext("Only SMEs and startups make an SME self-declaration.")]}
         )
     organisation = Organisation(
         legal_name=legal_name.strip(),
@@ -87,7 +91,7 @@ def organisation_member_add(
     if not Membership.objects.filter(
         user=actor, organisation=organisation, role=Membership.Role.REPRESENTATIVE
     ).exists():
-        raise ValidationError("Only a representative of the organisation can add members.")
+        raise ValidationError(gettext("Only a representative of the organisation can add members."))
     membership, _ = Membership.objects.update_or_create(
         user=user, organisation=organisation, defaults={"role": role}
     )

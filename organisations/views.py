@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 from organisations import services
 from organisations.forms import OrganisationForm
@@ -35,6 +36,10 @@ def organisation_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"{organisation.legal_name} was created; you represent it.")
+            messages.success(
+                request,
+                _("%(organisation)s was created; you represent it.")
+                % {"organisation": organisation.legal_name},
+            )
             return redirect(_safe_next(request) or reverse("applications:dashboard"))
     return render(request, "organisations/organisation_form.html", {"form": form})

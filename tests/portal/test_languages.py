@@ -249,3 +249,23 @@ def test_the_cache_never_serves_a_page_in_another_language(catalogue, django_ass
         chosen = nobody.get("/factories/")
     assert _lang(chosen) == "de"
     assert "Anmelden" in chosen.content.decode()
+
+
+def test_the_language_saved_with_the_email_preferences_becomes_the_pages_language(client, alice):
+    client.force_login(alice)
+    page = client.get("/notifications/preferences/").content.decode()
+    kinds = re.findall(r'name="(email_[a-z_]+)"[^>]* checked', page)
+
+    saved = client.post(
+        "/notifications/preferences/", {"language": "de", **dict.fromkeys(kinds, "on")}
+    )
+
+    assert saved.status_code == 302
+    assert saved.cookies[COOKIE].value == "de"
+    assert NotificationPreference.objects.get(user=alice).language == "de"
+    assert _lang(client.get("/notifications/preferences/")) == "de"
+
+    cleared = client.post("/notifications/preferences/", dict.fromkeys(kinds, "on"))
+
+    assert cleared.cookies[COOKIE].value == ""  # deleted: the browser's language again
+    assert NotificationPreference.objects.get(user=alice).language == ""
