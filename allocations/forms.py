@@ -12,10 +12,10 @@ from organisations.models import Organisation
 from portal.forms import BootstrapMixin
 
 MOVES = {
-    "activate": "Activate (the project is set up at the site)",
-    "suspend": "Suspend",
-    "resume": "Resume",
-    "close": "Close early",
+    "activate": _("Activate (the project is set up at the site)"),
+    "suspend": _("Suspend"),
+    "resume": _("Resume"),
+    "close": _("Close early"),
 }
 
 
@@ -56,7 +56,7 @@ class ChangeRequestForm(BootstrapMixin, forms.Form):
 
 
 class ChangeDecisionForm(BootstrapMixin, forms.Form):
-    outcome = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    outcome = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))])
     comment = forms.CharField(
         max_length=2000, widget=forms.Textarea(attrs={"rows": 2}), label=_("Reasons")
     )
@@ -117,7 +117,7 @@ class ReclaimAnswerForm(BootstrapMixin, forms.Form):
 
 class ReclaimDecisionForm(BootstrapMixin, forms.Form):
     outcome = forms.ChoiceField(
-        choices=[("reclaim", "Reclaim the GPU-hours"), ("withdraw", "Withdraw the notice")],
+        choices=[("reclaim", _("Reclaim the GPU-hours")), ("withdraw", _("Withdraw the notice"))],
         label=_("Decision"),
     )
     gpu_hours = forms.IntegerField(

@@ -7,6 +7,7 @@ refused with 403: the site API is for the site's systems, not for people."""
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
+from django.utils.translation import gettext
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
@@ -23,14 +24,16 @@ class SiteTokenAuthentication(authentication.BaseAuthentication):
         if not parts or parts[0].lower() != KEYWORD.lower().encode():
             return None
         if len(parts) != 2:
-            raise exceptions.AuthenticationFailed("Give one site key: `Authorization: Site <key>`.")
+            raise exceptions.AuthenticationFailed(
+                gettext("Give one site key: `Authorization: Site <key>`.")
+            )
         try:
             key = parts[1].decode()
         except UnicodeError as error:
-            raise exceptions.AuthenticationFailed("The site key is not valid.") from error
+            raise exceptions.AuthenticationFailed(gettext("The site key is not valid.")) from error
         token = selectors.site_token_get(key=key)
         if token is None:
-            raise exceptions.AuthenticationFailed("Unknown or revoked site key.")
+            raise exceptions.AuthenticationFailed(gettext("Unknown or revoked site key."))
         return (AnonymousUser(), token)
 
     def authenticate_header(self, request) -> str:

@@ -10,6 +10,7 @@ import django_filters
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from applications.filters import SEARCH_MAX_LENGTH, search
 from reviews.models import Assignment
@@ -22,7 +23,10 @@ class AssignmentFilter(django_filters.FilterSet):
         field_name="application__access_mode__slug", label=_("Access mode"), max_length=60
     )
     status = django_filters.ChoiceFilter(
-        choices=[(OPEN, "Open"), *Assignment.Status.choices],
+        choices=[
+            (OPEN, pgettext_lazy("assignments not done yet", "Open")),
+            *Assignment.Status.choices,
+        ],
         method="filter_status",
         empty_label=_("Any"),
     )
