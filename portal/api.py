@@ -18,6 +18,8 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.defaults import bad_request as django_bad_request
 from rest_framework import exceptions, pagination, status
@@ -54,7 +56,7 @@ class Conflict(exceptions.APIException):
 
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
-    default_detail = "The request conflicts with the portal's data or rules."
+    default_detail = _("The request conflicts with the portal's data or rules.")
 
     def __init__(self, errors: dict[str, Any]) -> None:
         super().__init__()
@@ -88,7 +90,7 @@ def _where(key: Any) -> str:
     if key == NON_FIELD:
         return ""
     if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
-        return f"Item {int(key) + 1}, "
+        return gettext("Item %(number)s, ") % {"number": int(key) + 1}
     return f"{key}: "
 
 
@@ -106,12 +108,18 @@ def _django_errors(exc: DjangoValidationError) -> dict[str, Any]:
 
 def invalid_body(errors: dict[str, list[str]]) -> dict[str, Any]:
     """The body of a 400 naming each bad field (or parameter, header, cookie)."""
-    return _invalid_body(errors, "invalid", "has invalid fields")
+    return _invalid_body(errors, "invalid")
 
 
-def _invalid_body(errors: dict[str, list[str]], code: str, text: str) -> dict[str, Any]:
+def _invalid_body(errors: dict[str, list[str]], code: str) -> dict[str, Any]:
+    fields = ", ".join(sorted(errors))
+    detail = (
+        gettext("The request is refused by the portal's rules: %(fields)s.")
+        if code == "conflict"
+        else gettext("The request has invalid fields: %(fields)s.")
+    )
     return {
-        "detail": f"The request {text}: " + ", ".join(sorted(errors)) + ".",
+        "detail": detail % {"fields": fields},
         "code": code,
         "errors": errors,
     }
@@ -134,12 +142,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        response.data = _invalid_body(error_lists(response.data), "invalid", "has invalid fields")
+        response.data = _invalid_body(error_lists(response.data), "invalid")
         response.status_code = status.HTTP_400_BAD_REQUEST
     elif isinstance(exc, Conflict):
-        response.data = _invalid_body(
-            error_lists(exc.errors), "conflict", "is refused by the portal's rules"
-        )
+        response.data = _invalid_body(error_lists(exc.errors), "conflict")
     elif isinstance(exc, exceptions.APIException):
         codes = exc.get_codes()
         response.data = {
@@ -159,7 +165,7 @@ def bad_request_body(detail: str) -> dict[str, Any]:
 @csrf_exempt
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
     """The answer to an /api/ URL that matches no operation, in every mode (DEBUG too)."""
-    return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+    return JsonResponse({"detail": gettext("Not found."), "code": "not_found"}, status=404)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -170,4 +176,4 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     if isinstance(exception, RequestDataTooBig):
         body = {"detail": str(RequestTooLarge(body_limit()).detail), "code": "too_large"}
         return JsonResponse(body, status=413)
-    return JsonResponse(bad_request_body("The request is malformed."), status=400)
+    return JsonResponse(bad_request_body(gettext("The request is malformed.")), status=400)

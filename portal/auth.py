@@ -18,6 +18,7 @@ from allauth.mfa.models import Authenticator
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from rest_framework import authentication, exceptions
 
 from reviews.models import SiteRole
@@ -72,10 +73,10 @@ class TokenAuthentication(authentication.TokenAuthentication):
             return None
         if len(words) != 2:
             raise exceptions.AuthenticationFailed(
-                "Invalid token header: 'Token <key>', with no spaces in the key."
+                gettext("Invalid token header: 'Token <key>', with no spaces in the key.")
             )
         # A DRF Request passes attribute reads through to the HttpRequest it wraps.
         user = token_user(request)
         if user is None:
-            raise exceptions.AuthenticationFailed("Invalid token.")
+            raise exceptions.AuthenticationFailed(gettext("Invalid token."))
         return (user, None)

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from portal import permissions
 from portal.http import AuthenticatedHttpRequest
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
 View = Callable[..., HttpResponse]
 
 
-def role_required(test: Callable[[User], bool], message: str) -> Callable[[View], View]:
+def role_required(test: Callable[[User], bool], message: str | Promise) -> Callable[[View], View]:
     """Sign-in first; then `test(user)` must hold, or the user gets a 403 page saying `message`."""
 
     def decorator(view: View) -> View:
@@ -50,13 +52,13 @@ def _is_approver_or_staff(user: User) -> bool:
     return user.is_staff or _is_approver(user)
 
 
-staff_required = role_required(_is_staff, "This page is for the portal's staff.")
+staff_required = role_required(_is_staff, _("This page is for the portal's staff."))
 reviewer_required = role_required(
-    permissions.has_site_role, "The review desk is for reviewers and approvers of an AI Factory."
+    permissions.has_site_role, _("The review desk is for reviewers and approvers of an AI Factory.")
 )
 approver_required = role_required(
-    _is_approver, "This page is for the site approvers of an AI Factory."
+    _is_approver, _("This page is for the site approvers of an AI Factory.")
 )
 approver_or_staff_required = role_required(
-    _is_approver_or_staff, "This page is for the site approvers of an AI Factory and for staff."
+    _is_approver_or_staff, _("This page is for the site approvers of an AI Factory and for staff.")
 )

@@ -18,7 +18,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import get_script_prefix, reverse
 from django.utils.formats import date_format
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
 NO_VALUE = "\N{EN DASH}"
 
@@ -71,7 +71,7 @@ def _filter_fields(form: forms.Form) -> list[FilterField]:
         options: list[tuple[str, str, bool]] | None = None
         if isinstance(field, forms.NullBooleanField):
             yes = value.lower() in ("true", "1", "yes", "on")
-            options = [("", "No", not yes), ("true", "Yes", yes)]
+            options = [("", gettext("No"), not yes), ("true", gettext("Yes"), yes)]
         elif isinstance(field, forms.ChoiceField):
             choices: Iterable[tuple[Any, Any]] = field.choices  # type: ignore[assignment]  # stubs: also lazy forms; a filter's are a list
             options = [(str(v), str(label), str(v) == value) for v, label in choices]

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 from rest_framework import exceptions, parsers, status
 
 # A request of the portal is an object of fields, a list of team members, each an object: three
@@ -24,7 +26,14 @@ class RequestTooLarge(exceptions.APIException):
     default_code = "too_large"
 
     def __init__(self, limit: int) -> None:
-        super().__init__(f"The request body is over the limit of {limit:,} bytes.")
+        super().__init__(
+            gettext("The request body is over the limit of %(limit)s bytes.")
+            % {"limit": number_format(limit, force_grouping=True)}
+        )
+
+
+def _too_deep() -> str:
+    return gettext("The JSON is nested more than %(depth)s levels deep.") % {"depth": MAX_DEPTH}
 
 
 def body_limit() -> int:
@@ -38,7 +47,7 @@ def _depth_and_text_error(value: Any) -> str | None:
         item, depth = stack.pop()
         if isinstance(item, dict | list):
             if depth > MAX_DEPTH:
-                return f"The JSON is nested more than {MAX_DEPTH} levels deep."
+                return _too_deep()
             children = list(item.items()) if isinstance(item, dict) else [(None, v) for v in item]
             for key, child in children:
                 if key is not None:
@@ -48,7 +57,9 @@ def _depth_and_text_error(value: Any) -> str | None:
             try:
                 item.encode("utf-8")
             except UnicodeEncodeError:
-                return "The JSON holds a lone surrogate (\\ud800-\\udfff): it is not valid text."
+                return gettext(
+                    "The JSON holds a lone surrogate (\\ud800-\\udfff): it is not valid text."
+                )
     return None
 
 
@@ -84,11 +95,11 @@ class JSONParser(parsers.JSONParser):
             text = codecs.decode(raw, encoding)
             data = json.loads(text, parse_constant=_refuse_constant)
         except RecursionError:
-            raise exceptions.ParseError(
-                f"The JSON is nested more than {MAX_DEPTH} levels deep."
-            ) from None
+            raise exceptions.ParseError(_too_deep()) from None
         except (ValueError, LookupError) as exc:
-            raise exceptions.ParseError(f"The body is not valid JSON: {exc}") from None
+            # Translators: then the JSON decoder's own (English) words.
+            message = gettext("The body is not valid JSON: %(error)s") % {"error": exc}
+            raise exceptions.ParseError(message) from None
         error = _depth_and_text_error(data)
         if error:
             raise exceptions.ParseError(error)

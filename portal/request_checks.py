@@ -13,6 +13,8 @@ from collections.abc import Callable
 from urllib.parse import unquote_plus
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from portal.api import invalid_body
 from portal.validators import QUERY_MAX_LENGTH
@@ -32,22 +34,26 @@ def _first_problem(request: HttpRequest) -> tuple[str, str] | None:
     if query and _REFUSED.search(unquote_plus(query, errors="replace")):
         for key, values in request.GET.lists():
             if _REFUSED.search(key) or any(_REFUSED.search(v) for v in values):
-                return key[:100], "This parameter holds a control character."
-        return "query", "The query string holds a control character."
+                return key[:100], gettext("This parameter holds a control character.")
+        return "query", gettext("The query string holds a control character.")
     if query and request.path_info.startswith("/api/"):
         # No API parameter is a list: a repeated one is a mistake, not "the last one wins".
         for key, values in request.GET.lists():
             if len(values) > 1:
-                return key[:100], "This parameter is given more than once."
+                return key[:100], gettext("This parameter is given more than once.")
             if len(values[0]) > QUERY_MAX_LENGTH and key not in LIST_PARAMETERS:
-                return key[:100], f"At most {QUERY_MAX_LENGTH} characters."
+                return key[:100], gettext("At most %(count)s characters.") % {
+                    "count": QUERY_MAX_LENGTH
+                }
     for name, value in request.META.items():
         if name.startswith("HTTP_") and isinstance(value, str) and _REFUSED.search(value):
-            return name[5:].replace("_", "-").title(), "This header holds a control character."
+            return name[5:].replace("_", "-").title(), gettext(
+                "This header holds a control character."
+            )
     if "HTTP_COOKIE" in request.META:
         for key, value in request.COOKIES.items():
             if _REFUSED.search(value):
-                return key[:100], "This cookie holds a control character."
+                return key[:100], gettext("This cookie holds a control character.")
     return None
 
 
@@ -59,7 +65,10 @@ class RequestTextMiddleware:
         problem = _first_problem(request)
         if problem is None:
             return self.get_response(request)
-        where, message = problem
+        # Before LocaleMiddleware: the browser's language for the refusal (a cookie holding a
+        # control character is ignored by it).
+        with translation.override(translation.get_language_from_request(request)):
+            where, message = _first_problem(request) or problem
         if request.path_info.startswith("/api/"):
             return JsonResponse(invalid_body({where: [message]}), status=400)
         return HttpResponseBadRequest(

@@ -22,6 +22,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 # Controls a multi-line text may not hold: C0 but tab, LF and CR; DEL; C1.
@@ -54,11 +56,15 @@ class TextValidator(RegexValidator):
         text = str(value)
         found = self.refused.search(text)
         if found:
-            raise ValidationError(
-                f"{self.message} (found {_describe(found.group())}).", code=self.code
-            )
+            # Translators: the rule, then a character's code point such as U+0000.
+            message = gettext("%(rule)s (found %(character)s).") % {
+                "rule": self.message,
+                "character": _describe(found.group()),
+            }
+            raise ValidationError(message, code=self.code)
         if _has_lone_surrogate(text):
-            raise ValidationError(f"{self.message} (found a lone surrogate).", code=self.code)
+            message = gettext("%(rule)s (found a lone surrogate).") % {"rule": self.message}
+            raise ValidationError(message, code=self.code)
 
 
 def _has_lone_surrogate(text: str) -> bool:
@@ -69,11 +75,15 @@ def _has_lone_surrogate(text: str) -> bool:
     return False
 
 
-multi_line_text = TextValidator(MULTI_LINE_REFUSED, "This field may not contain control characters")
+multi_line_text = TextValidator(
+    MULTI_LINE_REFUSED, _("This field may not contain control characters")
+)
 single_line_text = TextValidator(
     SINGLE_LINE_REFUSED,
-    "This field must be one line of plain text: no control characters, line breaks or "
-    "bidirectional overrides",
+    _(
+        "This field must be one line of plain text: no control characters, line breaks or "
+        "bidirectional overrides"
+    ),
 )
 
 
@@ -135,7 +145,7 @@ class InputSerializer(serializers.Serializer):
             unknown = sorted(str(key) for key in data if key not in writable)
             if unknown:
                 raise serializers.ValidationError(
-                    {key[:100]: ["Unknown field."] for key in unknown[:20]}
+                    {key[:100]: [gettext("Unknown field.")] for key in unknown[:20]}
                 )
             wrong = {
                 name: [message]
@@ -147,7 +157,7 @@ class InputSerializer(serializers.Serializer):
                 raise serializers.ValidationError(wrong)
             if not data and not any(f.required for f in self.fields.values()):
                 raise serializers.ValidationError(
-                    {"non_field_errors": ["Send at least one field."]}
+                    {"non_field_errors": [gettext("Send at least one field.")]}
                 )
         return super().to_internal_value(data)
 
@@ -165,15 +175,15 @@ _STRING_FIELDS = (
 
 def _type_error(field: serializers.Field, value: Any) -> str | None:
     if isinstance(field, serializers.BooleanField):
-        return None if isinstance(value, bool) else "Expected true or false."
+        return None if isinstance(value, bool) else gettext("Expected true or false.")
     if isinstance(field, serializers.IntegerField):
         ok = isinstance(value, int) and not isinstance(value, bool)
-        return None if ok else "Expected a whole number."
+        return None if ok else gettext("Expected a whole number.")
     if isinstance(field, serializers.DecimalField):
         ok = isinstance(value, str) and _DECIMAL.fullmatch(value) is not None
-        return None if ok else 'Expected a number as a string, like "7.25".'
+        return None if ok else gettext('Expected a number as a string, like "7.25".')
     if isinstance(field, _STRING_FIELDS):
-        return None if isinstance(value, str) else "Expected a string."
+        return None if isinstance(value, str) else gettext("Expected a string.")
     return None
 
 

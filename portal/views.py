@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 
 from portal import permissions
@@ -126,7 +127,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+        return JsonResponse({"detail": gettext("Not found."), "code": "not_found"}, status=404)
     return render(request, "404.html", status=404)
 
 
@@ -134,7 +135,10 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     message = str(exception) if exception and str(exception) else ""
     if request.path.startswith("/api/"):
         return JsonResponse(
-            {"detail": message or "You do not have permission.", "code": "permission_denied"},
+            {
+                "detail": message or gettext("You do not have permission."),
+                "code": "permission_denied",
+            },
             status=403,
         )
     return render(request, "403.html", {"message": message}, status=403)
@@ -147,7 +151,10 @@ def server_error(request: HttpRequest) -> HttpResponse:
         return unavailable_response(request)
     if request.path.startswith("/api/"):
         return JsonResponse(
-            {"detail": "Something went wrong on our side; it has been logged.", "code": "error"},
+            {
+                "detail": gettext("Something went wrong on our side; it has been logged."),
+                "code": "error",
+            },
             status=500,
         )
     return render(request, "500.html", status=500)
@@ -161,7 +168,7 @@ def admin_login(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         if request.user.is_staff:
             return redirect("admin:index")
-        raise PermissionDenied("The administration is for the portal's staff.")
+        raise PermissionDenied(gettext("The administration is for the portal's staff."))
     query = request.META.get("QUERY_STRING", "")
     return redirect(reverse("account_login") + (f"?{query}" if query else ""))
 
