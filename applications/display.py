@@ -9,6 +9,7 @@ language look-up per call); lists take `.current()` once a page."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -30,7 +31,7 @@ class PerLanguage(Mapping[str, str]):
     """Texts keyed by a value (a status), translated once per language and kept: reading one is
     a dict look-up. `source` gives the texts (lazy or plain strings)."""
 
-    def __init__(self, source: Callable[[], Mapping[str, object]]) -> None:
+    def __init__(self, source: Callable[[], Mapping[Any, Any]]) -> None:
         self._source = source
         self._by_language: dict[str | None, dict[str, str]] = {}
 

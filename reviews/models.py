@@ -182,7 +182,7 @@ class Review(TimeStampedModel):
     @property
     def scores(self) -> list[tuple[str, int, str]]:
         return [
-            (label, getattr(self, field), getattr(self, f"{field}_note"))
+            (str(label), getattr(self, field), getattr(self, f"{field}_note"))
             for field, label in self.CRITERIA.items()
         ]
 
