@@ -22,6 +22,8 @@ from collections.abc import Callable
 from typing import Any, TypedDict
 from urllib.parse import urlsplit
 
+from django.utils.translation import gettext_noop
+
 
 class Preset(TypedDict):
     name: str
@@ -48,8 +50,12 @@ PRESETS: dict[str, Preset] = {
         # eduPersonUniqueId's syntax, compared ignoring case (the GÉANT page itself writes both
         # @MyAccessID.org and @myaccessid.org): kept lower-cased, so both are one person.
         "uid_ignore_case": True,
-        "hint": "Through your university or institute (eduGAIN), or, for companies without one, "
-        "the MyAccessID Guest IdP.",
+        # Marked for extraction only (a plain string in settings): the sign-in snippet
+        # translates it when it shows it.
+        "hint": gettext_noop(
+            "Through your university or institute (eduGAIN), or, for companies without one, "
+            "the MyAccessID Guest IdP."
+        ),
         "guest_registration_url": "https://guestidp.myaccessid.org/registration",
     },
 }
