@@ -11,7 +11,10 @@ import re
 import pytest
 from django.conf import settings
 from django.test import Client, RequestFactory
+from django.utils import timezone
+from django.utils.formats import get_format
 
+from factories.models import System
 from notifications.models import NotificationPreference
 from portal.middleware import unavailable_response
 
@@ -269,3 +272,29 @@ def test_the_language_saved_with_the_email_preferences_becomes_the_pages_languag
 
     assert cleared.cookies[COOKIE].value == ""  # deleted: the browser's language again
     assert NotificationPreference.objects.get(user=alice).language == ""
+
+
+# --- Numbers --------------------------------------------------------------------------------------
+
+FR_SEPARATOR = get_format("THOUSAND_SEPARATOR", lang="fr")  # a no-break space in Django 5.2
+MILLION = {"en": "1,000,000", "de": "1.000.000", "fr": f"1{FR_SEPARATOR}000{FR_SEPARATOR}000"}
+
+
+@pytest.mark.parametrize("language", ["en", "de", "fr"])
+@pytest.mark.parametrize("path", ["/systems/lumi/", "/factories/lumi-aif/", "/statistics/"])
+def test_gpu_hours_are_grouped_as_the_language_writes_numbers(catalogue, language, path):
+    System.objects.filter(slug="lumi").update(allocatable_gpu_hours_per_year=1_000_000)
+
+    page = Client(headers={"accept-language": language}).get(path).content.decode()
+
+    assert MILLION[language] in page
+    others = [text for code, text in MILLION.items() if code != language]
+    assert not any(text in page for text in others)
+
+
+def test_ids_and_years_are_never_grouped(catalogue):
+    page = Client(headers={"accept-language": "de"}).get("/statistics/").content.decode()
+
+    year = str(timezone.localdate().year)
+    assert year in page
+    assert f"{year[0]}.{year[1:]}" not in page
