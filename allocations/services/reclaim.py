@@ -101,7 +101,7 @@ def reclaim_notice_create(
                 % {"status": allocation.get_status_display().lower()}
             )
         errors: dict[str, list[str]] = {}
-        reason = _text(reason, "reason", "Say why the GPU-hours are reclaimed.", errors)
+        reason = _text(reason, "reason", gettext("Say why the GPU-hours are reclaimed."), errors)
         unused = unused_gpu_hours(allocation)
         if not gpu_hours or gpu_hours <= 0:
             errors["gpu_hours"] = [gettext("Reclaim more than 0 GPU-hours.")]
@@ -161,7 +161,7 @@ def reclaim_notice_answer(notice: ReclaimNotice, *, user: User, text: str) -> Re
         if notice.answered_at is not None:
             raise ValidationError(gettext("This notice is answered already."))
         errors: dict[str, list[str]] = {}
-        text = _text(text, "answer", "Write your answer.", errors)
+        text = _text(text, "answer", gettext("Write your answer."), errors)
         if errors:
             raise ValidationError(errors)
         notice.answer = text
@@ -210,7 +210,7 @@ def reclaim_decide(
                 % {"status": notice.get_status_display().lower()}
             )
         errors: dict[str, list[str]] = {}
-        comment = _text(comment, "comment", "Give the reasons.", errors)
+        comment = _text(comment, "comment", gettext("Give the reasons."), errors)
         if outcome not in ("reclaim", "withdraw"):
             errors["outcome"] = [gettext("Choose reclaim or withdraw.")]
         if outcome == "reclaim" and not errors:
