@@ -301,7 +301,10 @@ def _quoted(notification: Notification) -> dict[str, str]:
     """What the digest shows of one email: its subject, and its text without the greeting and
     the unsubscribe footer."""
     text = notification.body.split(f"\n{FOOTER_MARK}", 1)[0]
-    if text.startswith("Hello "):
+    # The greeting as the emails write it in the recipient's language ("Hello %(name)s,").
+    with translation.override(selectors.recipient_language(notification.recipient)):
+        greeting = gettext("Hello %(name)s,").split("%(name)s", 1)[0]
+    if text.startswith((greeting or "Hello ", "Hello ")):
         text = text.split("\n\n", 1)[-1]
     subject = notification.subject.removeprefix(settings.ACCOUNT_EMAIL_SUBJECT_PREFIX)
     return {"subject": subject, "text": text.strip()}
