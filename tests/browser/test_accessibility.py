@@ -146,6 +146,18 @@ def test_every_page_of_the_portal_is_in_the_list_of_pages_checked():
     assert not gone, f"listed but no longer a URL: {gone}"
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_api_documentation_names_its_language(client, language):
+    """Swagger UI's page (drf-spectacular's template, overridden) says which language it is in,
+    as every portal page does, and keeps to the CSP (no inline style or script)."""
+    response = client.get("/api/docs/", headers={"accept-language": language})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'<html lang="{language}">' in html
+    assert "<style" not in html and not re.search(r"<script(?![^>]*\bsrc=)", html)
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_every_page_is_accessible_in_english_and_german_on_desktop_and_phone(
