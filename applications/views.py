@@ -47,7 +47,7 @@ def _safe_next(request: HttpRequest) -> str | None:
     return None
 
 
-ORG_TYPE_LABELS: dict[str, str] = dict(OrganisationType.choices)
+ORG_TYPE_LABELS: dict[str, Any] = dict(OrganisationType.choices)  # lazy labels
 REPRESENTATIVE = Membership.Role.REPRESENTATIVE
 
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .selectors import FactoryStatusRow
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 LABEL_WIDTH = 190
 BAR_WIDTH = 520
@@ -15,7 +19,7 @@ BAR_HEIGHT = 22
 @dataclass(frozen=True)
 class Rect:
     css: str
-    label: str
+    label: StrOrPromise  # a status, in the page's language
     count: int
     x: float
     width: float

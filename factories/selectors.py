@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
@@ -13,6 +14,9 @@ from django_countries.fields import Country
 from applications.models import AccessMode, Cutoff
 
 from .models import AIFactory, Antenna, AntennaLink, Source, System
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def _shown_antenna_links() -> Prefetch:
@@ -121,7 +125,7 @@ def factory_filter_options() -> tuple[list[Country], list[int]]:
 @dataclass(frozen=True)
 class StatusSegment:
     status: str
-    label: str
+    label: StrOrPromise
     count: int
 
 

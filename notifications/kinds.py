@@ -4,16 +4,19 @@ turned off, and which may wait for the daily digest. A kind not listed here is m
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass(frozen=True)
 class Kind:
     key: str
-    label: str | Promise  # lazy: in the language of the page or email that shows it
-    help: str | Promise
+    label: StrOrPromise  # lazy: in the language of the page or email that shows it
+    help: StrOrPromise
     mandatory: bool = False
     digest: bool = False  # a reviewer's or approver's email: may wait for the daily digest
 

@@ -26,6 +26,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 # Controls a multi-line text may not hold: C0 but tab, LF and CR; DEL; C1.
 _CONTROLS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
 # What a single-line text may not hold besides: tab, CR, LF, the Unicode line and paragraph
@@ -48,7 +51,7 @@ def _describe(char: str) -> str:
 class TextValidator(RegexValidator):
     """Refuses the characters of `refused`; its `regex` (the allowed text) is for the schema."""
 
-    def __init__(self, refused: re.Pattern[str], message: str) -> None:
+    def __init__(self, refused: re.Pattern[str], message: StrOrPromise) -> None:
         super().__init__(regex=rf"\A[^{refused.pattern[1:-1]}]*\Z", message=message)
         self.refused = refused
 
