@@ -7,6 +7,8 @@ The factory list reflows (one block per factory, each value under its column's n
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -112,3 +114,19 @@ def test_the_factory_list_reflows_on_a_phone(live_server, page, catalogue):
     page.set_viewport_size({"width": 1280, "height": 800})
     expect(table.locator("thead th").first).to_be_visible()
     assert where.evaluate("td => getComputedStyle(td, '::before').content") == "none"
+
+
+def test_a_wide_table_scrolls_sideways_from_the_keyboard(live_server, page, catalogue):
+    """On a phone the statistics' table per factory and mode is wider than the screen: its
+    region takes the keyboard focus, is announced by the table's caption, and the arrow keys
+    scroll it."""
+    page.set_viewport_size(PHONE)
+    page.goto(live_server.url + "/statistics/")
+    region = page.locator(".table-responsive[role=region]").first
+    expect(region).to_have_accessible_name(re.compile("^Per AI Factory and access mode: "))
+    assert region.evaluate("r => r.scrollWidth > r.clientWidth"), "the table fits: nothing to test"
+    region.focus()
+    expect(region).to_be_focused()
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("r => r.scrollLeft > 0", arg=region.element_handle())
