@@ -14,6 +14,8 @@ from django.db.models.functions import TruncDate
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from allocations import selectors as allocations_selectors
@@ -26,7 +28,7 @@ from portal import permissions
 from portal.decorators import approver_or_staff_required, approver_required, reviewer_required
 from portal.forms import add_service_errors
 from portal.http import AuthenticatedHttpRequest
-from portal.lists import filtered_page, row_url, short_date
+from portal.lists import filtered_page, grouped, html_rows, row_url, short_date
 from portal.workdays import working_days_between
 from reviews import selectors as reviews_selectors
 from reviews.filters import AssignmentFilter
@@ -39,22 +41,44 @@ ASSIGNMENT_STATUS_LABELS: dict[str, str] = dict(Assignment.Status.choices)
 ASSIGNMENT_KIND_LABELS: dict[str, str] = dict(Assignment.Kind.choices)
 
 
-def _desk_row(row: dict[str, Any], today: date) -> dict[str, Any]:
-    """What one row of the desk shows, computed once here."""
-    status, due = row["status"], row["due_by"]
-    return {
-        "url": ""
-        if status == Assignment.Status.DECLINED
-        else row_url("review:assignment-detail", row["id"]),
-        "title": row["title"] or f"Untitled application #{row['application_id']}",
-        "organisation": row["organisation_name"] or "",
-        "site": row["factory_short_name"] or row["factory_name"] or NO_VALUE,
-        "mode": row["mode_name"] or NO_VALUE,
-        "kind": ASSIGNMENT_KIND_LABELS.get(row["kind"], row["kind"]),
-        "status": ASSIGNMENT_STATUS_LABELS.get(status, status),
-        "due": short_date(due),
-        "overdue": bool(due and due < today and status in Assignment.OPEN),
-    }
+# The rows of the desk and of the site's list (portal.lists.html_rows).
+DESK_ROW = (
+    '<tr><th scope="row">{title}<div class="small text-body-secondary">{organisation}</div></th>'
+    "<td>{site}</td><td>{mode}</td><td>{kind}</td><td>{status}</td><td>{due}{overdue}</td></tr>"
+)
+SITE_ROW = (
+    '<tr><th scope="row"><a href="{url}">{title}</a>'
+    '<div class="small text-body-secondary">{organisation}</div></th>'
+    "<td>{system}</td><td>{mode}</td><td>{gpu_hours}</td>"
+    '<td><span class="badge {badge}">{status}</span></td><td>{due}{overdue}</td></tr>'
+)
+LINK = '<a href="{}">{}</a>'
+OVERDUE = ' <span class="badge text-bg-danger">{}</span>'
+
+
+def _desk_rows(rows: list[dict[str, Any]], today: date) -> list[dict[str, Any]]:
+    """What each row of the desk shows, computed once here."""
+    untitled = gettext("Untitled application #%(number)s")
+    overdue = format_html(OVERDUE, gettext("overdue"))
+    shown = []
+    for row in rows:
+        status, due = row["status"], row["due_by"]
+        title = row["title"] or untitled % {"number": row["application_id"]}
+        shown.append(
+            {
+                "title": title
+                if status == Assignment.Status.DECLINED
+                else format_html(LINK, row_url("review:assignment-detail", row["id"]), title),
+                "organisation": row["organisation_name"] or "",
+                "site": row["factory_short_name"] or row["factory_name"] or NO_VALUE,
+                "mode": row["mode_name"] or NO_VALUE,
+                "kind": ASSIGNMENT_KIND_LABELS.get(row["kind"], row["kind"]),
+                "status": ASSIGNMENT_STATUS_LABELS.get(status, status),
+                "due": short_date(due),
+                "overdue": overdue if due and due < today and status in Assignment.OPEN else "",
+            }
+        )
+    return shown
 
 
 @reviewer_required
@@ -64,33 +88,41 @@ def desk(request: AuthenticatedHttpRequest) -> HttpResponse:
     rows = reviews_selectors.assignment_rows_for_reviewer(user=request.user)
     filters, page = filtered_page(request, AssignmentFilter, rows, defaults={"status": "open"})
     today = timezone.localdate()
-    page.object_list = [_desk_row(row, today) for row in page.object_list]
+    shown = _desk_rows(list(page.object_list), today)
     return render(
         request,
         "reviews/desk.html",
         {
             "page": page,
+            "rows": html_rows(DESK_ROW, shown),
             "filters": filters,
             "is_site_approver": bool(permissions.approver_factory_ids(request.user)),
         },
     )
 
 
-def _site_row(row: dict[str, Any], today: date) -> dict[str, Any]:
-    """What one row of the site's list shows, computed once here."""
-    status, due = row["status"], row["expected_decision_by"]
-    return {
-        "url": row_url("review:site-application", row["id"]),
-        "title": row["title"] or f"Untitled application #{row['id']}",
-        "organisation": row["organisation_name"] or "",
-        "system": row["system_name"] or NO_VALUE,
-        "mode": row["mode_name"] or NO_VALUE,
-        "gpu_hours": row["gpu_hours"],
-        "status": STATUS_LABELS[status],
-        "badge": STATUS_BADGE.get(status, OTHER_BADGE),
-        "due": short_date(due),
-        "overdue": bool(due and due < today and status in OPEN_STATUSES),
-    }
+def _site_rows(rows: list[dict[str, Any]], today: date) -> list[dict[str, Any]]:
+    """What each row of the site's list shows, computed once here."""
+    untitled = gettext("Untitled application #%(number)s")
+    overdue = format_html(OVERDUE, gettext("overdue"))
+    shown = []
+    for row in rows:
+        status, due = row["status"], row["expected_decision_by"]
+        shown.append(
+            {
+                "url": row_url("review:site-application", row["id"]),
+                "title": row["title"] or untitled % {"number": row["id"]},
+                "organisation": row["organisation_name"] or "",
+                "system": row["system_name"] or NO_VALUE,
+                "mode": row["mode_name"] or NO_VALUE,
+                "gpu_hours": grouped(row["gpu_hours"]),
+                "status": STATUS_LABELS[status],
+                "badge": STATUS_BADGE.get(status, OTHER_BADGE),
+                "due": short_date(due),
+                "overdue": overdue if due and due < today and status in OPEN_STATUSES else "",
+            }
+        )
+    return shown
 
 
 @approver_required
@@ -102,8 +134,12 @@ def site_applications(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     filters, page = filtered_page(request, ApplicationFilter, rows, defaults={"status": "open"})
     today = timezone.localdate()
-    page.object_list = [_site_row(row, today) for row in page.object_list]
-    return render(request, "reviews/site_applications.html", {"page": page, "filters": filters})
+    shown = _site_rows(list(page.object_list), today)
+    return render(
+        request,
+        "reviews/site_applications.html",
+        {"page": page, "rows": html_rows(SITE_ROW, shown), "filters": filters},
+    )
 
 
 @login_required
