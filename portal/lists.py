@@ -21,7 +21,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import get_script_prefix, reverse
 from django.utils.formats import date_format, number_format
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
@@ -93,6 +93,39 @@ class FilterField:
     @property
     def id(self) -> str:
         return f"id_{self.name}"
+
+    def __html__(self) -> SafeString:
+        """The label, the text box or select, and the errors, as the form shows them."""
+        invalid = " is-invalid" if self.errors else ""
+        if self.options is None:
+            control = format_html(
+                '<input type="text" id="{}" name="{}" value="{}" class="form-control{}"{}>',
+                self.id,
+                self.name,
+                self.value,
+                invalid,
+                format_html(' maxlength="{}"', self.max_length) if self.max_length else "",
+            )
+        else:
+            control = format_html(
+                '<select id="{}" name="{}" class="form-select{}">{}</select>',
+                self.id,
+                self.name,
+                invalid,
+                self.options,
+            )
+        return format_html(
+            '<div class="col-auto"><label class="form-label" for="{}">{}</label>{}{}</div>',
+            self.id,
+            self.label,
+            control,
+            format_html_join(
+                "", '<div class="invalid-feedback d-block">{}</div>', ((e,) for e in self.errors)
+            ),
+        )
+
+    def __str__(self) -> str:
+        return self.__html__()
 
 
 def _options(choices: Iterable[tuple[Any, Any]], selected: str) -> SafeString:
