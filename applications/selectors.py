@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404
 
 from applications.models import AccessMode, Application, ApplicationEvent
 from portal.permissions import visible_to_applicant
+from portal.querysets import built_once
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -35,15 +36,21 @@ def application_list_for_applicant(*, user: User | AnonymousUser) -> QuerySet[Ap
 def application_list_for_applicant_api(*, user: User | AnonymousUser) -> QuerySet[Application]:
     """The applicant's list as the API lists it: only the columns its rows show (the related
     rows are wide: texts, JSON)."""
+    if not user.is_authenticated:
+        return Application.objects.none()
+    return _api_list().filter(visible_to_applicant(user))
+
+
+@built_once
+def _api_list() -> QuerySet[Application]:
     return (
-        application_list_for_applicant(user=user)
-        .select_related(None)
-        .select_related("access_mode", "system")
+        Application.objects.select_related("access_mode", "system")
         .only(
             "id", "status", "organisation_id", "access_mode__slug", "system__slug", "title",
             "gpu_hours", "start_date", "duration_months", "submitted_at",
             "expected_decision_by", "updated_at",
         )
+        .order_by("-updated_at", "-pk")
     )  # fmt: skip
 
 
@@ -54,22 +61,23 @@ def application_rows_for_applicant(
     (`represented`: the ids of the organisations they represent, when already read)."""
     if not user.is_authenticated:
         return Application.objects.none().values()
-    return (
-        Application.objects.filter(visible_to_applicant(user, represented))
-        .order_by("-updated_at", "-pk")
-        .values(
-            "id",
-            "title",
-            "status",
-            "applicant_id",
-            "gpu_hours",
-            "expected_decision_by",
-            organisation_name=F("organisation__legal_name"),
-            mode_name=F("access_mode__short_name"),
-            system_name=F("system__name"),
-            factory_short_name=F("system__factory__short_name"),
-            factory_name=F("system__factory__name"),
-        )
+    return _applicant_rows().filter(visible_to_applicant(user, represented))
+
+
+@built_once
+def _applicant_rows() -> QuerySet:
+    return Application.objects.order_by("-updated_at", "-pk").values(
+        "id",
+        "title",
+        "status",
+        "applicant_id",
+        "gpu_hours",
+        "expected_decision_by",
+        organisation_name=F("organisation__legal_name"),
+        mode_name=F("access_mode__short_name"),
+        system_name=F("system__name"),
+        factory_short_name=F("system__factory__short_name"),
+        factory_name=F("system__factory__name"),
     )
 
 

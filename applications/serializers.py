@@ -22,6 +22,7 @@ from applications.selectors import application_public_events
 from factories.models import System
 from organisations.models import Organisation
 from portal.api import Conflict
+from portal.api_rows import iso_date, row_context
 from portal.validators import InputSerializer
 
 UNKNOWN_REFERENCE = {
@@ -191,6 +192,27 @@ class ApplicationListSerializer(ApplicationSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance: Application) -> dict[str, Any]:
+        """The declared fields' values, built in one step (portal/api_rows.py; the test compares
+        them with DRF's field-by-field output)."""
+        rows = row_context(self)
+        mode, system = instance.access_mode, instance.system
+        return {
+            "id": instance.pk,
+            "url": rows.url("api:application-detail", instance.pk),
+            "status": instance.status,
+            "organisation": instance.organisation_id,
+            "access_mode": mode.slug if mode else None,
+            "system": system.slug if system else None,
+            "title": instance.title,
+            "gpu_hours": instance.gpu_hours,
+            "start_date": iso_date(instance.start_date),
+            "duration_months": instance.duration_months,
+            "submitted_at": rows.datetime(instance.submitted_at),
+            "expected_decision_by": iso_date(instance.expected_decision_by),
+            "updated_at": rows.datetime(instance.updated_at),
+        }
 
 
 # An address Django's EmailValidator takes, as a pattern the schema can state (the server checks

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, TypedDict
 from django.db.models import F, QuerySet
 
 from organisations.models import Membership, Organisation
+from portal.querysets import built_once
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -27,16 +28,17 @@ def membership_rows_for_user(*, user: User | AnonymousUser) -> list[MembershipRo
     columns a list shows."""
     if not user.is_authenticated:
         return []
-    return list(
-        Membership.objects.filter(user_id=user.pk)
-        .order_by("organisation__legal_name")
-        .values(
-            "organisation_id",
-            "role",
-            legal_name=F("organisation__legal_name"),
-            org_type=F("organisation__org_type"),
-            country=F("organisation__country"),
-        )
+    return list(_membership_rows().filter(user_id=user.pk))
+
+
+@built_once
+def _membership_rows() -> QuerySet:
+    return Membership.objects.order_by("organisation__legal_name").values(
+        "organisation_id",
+        "role",
+        legal_name=F("organisation__legal_name"),
+        org_type=F("organisation__org_type"),
+        country=F("organisation__country"),
     )
 
 

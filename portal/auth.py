@@ -21,6 +21,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext
 from rest_framework import authentication, exceptions
 
+from portal.querysets import built_once
 from reviews.models import SiteRole
 
 if TYPE_CHECKING:
@@ -31,8 +32,10 @@ TOKEN_USER_ATTRIBUTE = "portal_token_user"
 TOKEN_KEY = re.compile(r"[0-9a-f]{40}")  # DRF's keys; anything else is not looked up
 
 
+@built_once
 def users_with_access_flags() -> QuerySet[User]:
-    """Users with `portal_has_site_role` and `portal_has_totp` read in the same query."""
+    """Users with `portal_has_site_role` and `portal_has_totp` read in the same query (built
+    once a process, `portal.querysets`)."""
     return get_user_model().objects.annotate(
         portal_has_site_role=Exists(SiteRole.objects.filter(user=OuterRef("pk"), is_active=True)),
         portal_has_totp=Exists(

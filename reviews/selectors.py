@@ -16,6 +16,7 @@ from applications.models import OPEN_STATUSES, Application, ApplicationEvent, Ap
 from factories.models import System
 from organisations.models import Membership
 from portal.permissions import visible_to_reviewer
+from portal.querysets import built_once
 from reviews.models import Assignment, ConflictOfInterest, SiteRole
 from reviews.routing import Candidate
 
@@ -153,15 +154,23 @@ def assignment_list_for_reviewer(*, user: User | AnonymousUser) -> QuerySet[Assi
 
 def assignment_list_for_reviewer_api(*, user: User | AnonymousUser) -> QuerySet[Assignment]:
     """The reviewer's assignments as the API lists them: only the columns its rows show."""
+    if not user.is_authenticated:
+        return Assignment.objects.none()
+    return _reviewer_api_list().filter(reviewer=user)
+
+
+@built_once
+def _reviewer_api_list() -> QuerySet[Assignment]:
     return (
-        assignment_list_for_reviewer(user=user)
-        .select_related(None)
-        .select_related("application__access_mode", "application__system__factory")
+        Assignment.objects.select_related(
+            "application__access_mode", "application__system__factory"
+        )
         .only(
             "id", "application_id", "kind", "status", "due_by", "decline_reason", "created_at",
             "application__title", "application__gpu_hours", "application__access_mode__slug",
             "application__system__slug", "application__system__factory__slug",
         )
+        .order_by("due_by", "pk")
     )  # fmt: skip
 
 
@@ -169,21 +178,22 @@ def assignment_rows_for_reviewer(*, user: User | AnonymousUser) -> QuerySet:
     """The reviewer's desk as rows (dicts) of the columns it shows, soonest due first."""
     if not user.is_authenticated:
         return Assignment.objects.none().values()
-    return (
-        Assignment.objects.filter(reviewer_id=user.pk)
-        .order_by("due_by", "pk")
-        .values(
-            "id",
-            "status",
-            "kind",
-            "due_by",
-            "application_id",
-            title=F("application__title"),
-            organisation_name=F("application__organisation__legal_name"),
-            mode_name=F("application__access_mode__short_name"),
-            factory_short_name=F("application__system__factory__short_name"),
-            factory_name=F("application__system__factory__name"),
-        )
+    return _reviewer_rows().filter(reviewer_id=user.pk)
+
+
+@built_once
+def _reviewer_rows() -> QuerySet:
+    return Assignment.objects.order_by("due_by", "pk").values(
+        "id",
+        "status",
+        "kind",
+        "due_by",
+        "application_id",
+        title=F("application__title"),
+        organisation_name=F("application__organisation__legal_name"),
+        mode_name=F("application__access_mode__short_name"),
+        factory_short_name=F("application__system__factory__short_name"),
+        factory_name=F("application__system__factory__name"),
     )
 
 
@@ -192,9 +202,13 @@ def application_rows_for_site(*, factory_ids: list[int]) -> QuerySet:
     the columns the site's list shows, decision due soonest first. The sites' systems are
     matched by id (a semi-join on the system index), never "assigned to me or at my site": an
     OR across tables reads every application."""
+    return _site_rows().filter(system__in=System.objects.filter(factory_id__in=factory_ids))
+
+
+@built_once
+def _site_rows() -> QuerySet:
     return (
-        Application.objects.filter(system__in=System.objects.filter(factory_id__in=factory_ids))
-        .exclude(status=ApplicationStatus.DRAFT)
+        Application.objects.exclude(status=ApplicationStatus.DRAFT)
         .order_by("expected_decision_by", "pk")
         .values(
             "id",

@@ -14,8 +14,9 @@ from django.db.models.functions import TruncDate
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.formats import get_format
-from django.utils.translation import gettext
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext, pgettext
 from django.views.decorators.http import require_POST
 
 from allocations import selectors as allocations_selectors
@@ -28,7 +29,7 @@ from portal import permissions
 from portal.decorators import approver_or_staff_required, approver_required, reviewer_required
 from portal.forms import add_service_errors
 from portal.http import AuthenticatedHttpRequest
-from portal.lists import filtered_page, row_url, short_date
+from portal.lists import filtered_page, grouped, html_rows, row_url, short_date
 from portal.workdays import working_days_between
 from reviews import selectors as reviews_selectors
 from reviews.filters import AssignmentFilter
@@ -47,24 +48,48 @@ def _untitled() -> str:
     return gettext("Untitled application #%(number)s")
 
 
-def _desk_row(
-    row: dict[str, Any], today: date, kinds: dict[str, str], statuses: dict[str, str], untitled: str
-) -> dict[str, Any]:
-    """What one row of the desk shows, computed once here (labels in the page's language)."""
-    status, due = row["status"], row["due_by"]
-    return {
-        "url": ""
-        if status == Assignment.Status.DECLINED
-        else row_url("review:assignment-detail", row["id"]),
-        "title": row["title"] or untitled % {"number": row["application_id"]},
-        "organisation": row["organisation_name"] or "",
-        "site": row["factory_short_name"] or row["factory_name"] or NO_VALUE,
-        "mode": row["mode_name"] or NO_VALUE,
-        "kind": kinds.get(row["kind"], row["kind"]),
-        "status": statuses.get(status, status),
-        "due": short_date(due),
-        "overdue": bool(due and due < today and status in Assignment.OPEN),
-    }
+def _overdue() -> SafeString:
+    return format_html(OVERDUE, pgettext("badge of a row in a list", "overdue"))
+
+
+# The rows of the desk and of the site's list (portal.lists.html_rows).
+DESK_ROW = (
+    '<tr><th scope="row">{title}<div class="small text-body-secondary">{organisation}</div></th>'
+    "<td>{site}</td><td>{mode}</td><td>{kind}</td><td>{status}</td><td>{due}{overdue}</td></tr>"
+)
+SITE_ROW = (
+    '<tr><th scope="row"><a href="{url}">{title}</a>'
+    '<div class="small text-body-secondary">{organisation}</div></th>'
+    "<td>{system}</td><td>{mode}</td><td>{gpu_hours}</td>"
+    '<td><span class="badge {badge}">{status}</span></td><td>{due}{overdue}</td></tr>'
+)
+LINK = '<a href="{}">{}</a>'
+OVERDUE = ' <span class="badge text-bg-danger">{}</span>'
+
+
+def _desk_rows(rows: list[dict[str, Any]], today: date) -> list[dict[str, Any]]:
+    """What each row of the desk shows, computed once here."""
+    untitled, overdue = _untitled(), _overdue()
+    kinds, statuses = ASSIGNMENT_KIND_LABELS.current(), ASSIGNMENT_STATUS_LABELS.current()
+    shown = []
+    for row in rows:
+        status, due = row["status"], row["due_by"]
+        title = row["title"] or untitled % {"number": row["application_id"]}
+        shown.append(
+            {
+                "title": title
+                if status == Assignment.Status.DECLINED
+                else format_html(LINK, row_url("review:assignment-detail", row["id"]), title),
+                "organisation": row["organisation_name"] or "",
+                "site": row["factory_short_name"] or row["factory_name"] or NO_VALUE,
+                "mode": row["mode_name"] or NO_VALUE,
+                "kind": kinds.get(row["kind"], row["kind"]),
+                "status": statuses.get(status, status),
+                "due": short_date(due),
+                "overdue": overdue if due and due < today and status in Assignment.OPEN else "",
+            }
+        )
+    return shown
 
 
 @reviewer_required
@@ -74,51 +99,40 @@ def desk(request: AuthenticatedHttpRequest) -> HttpResponse:
     rows = reviews_selectors.assignment_rows_for_reviewer(user=request.user)
     filters, page = filtered_page(request, AssignmentFilter, rows, defaults={"status": "open"})
     today = timezone.localdate()
-    kinds, statuses, untitled = (
-        ASSIGNMENT_KIND_LABELS.current(),
-        ASSIGNMENT_STATUS_LABELS.current(),
-        _untitled(),
-    )
-    page.object_list = [
-        _desk_row(row, today, kinds, statuses, untitled) for row in page.object_list
-    ]
+    shown = _desk_rows(list(page.object_list), today)
     return render(
         request,
         "reviews/desk.html",
         {
             "page": page,
+            "rows": html_rows(DESK_ROW, shown),
             "filters": filters,
             "is_site_approver": bool(permissions.approver_factory_ids(request.user)),
         },
     )
 
 
-def _grouped() -> str:
-    """The active language's thousands separator, for GPU-hours in a list: taken once a page
-    (grouping each row's number with `number_format` costs more than the rest of the row)."""
-    return str(get_format("THOUSAND_SEPARATOR"))
-
-
-def _site_row(
-    row: dict[str, Any], today: date, statuses: dict[str, str], untitled: str, separator: str
-) -> dict[str, Any]:
-    """What one row of the site's list shows, computed once here (labels in the page's
-    language)."""
-    status, due = row["status"], row["expected_decision_by"]
-    return {
-        "url": row_url("review:site-application", row["id"]),
-        "title": row["title"] or untitled % {"number": row["id"]},
-        "organisation": row["organisation_name"] or "",
-        "system": row["system_name"] or NO_VALUE,
-        "mode": row["mode_name"] or NO_VALUE,
-        "gpu_hours": NO_VALUE
-        if row["gpu_hours"] is None
-        else f"{row['gpu_hours']:,}".replace(",", separator),
-        "status": statuses[status],
-        "badge": STATUS_BADGE.get(status, OTHER_BADGE),
-        "due": short_date(due),
-        "overdue": bool(due and due < today and status in OPEN_STATUSES),
-    }
+def _site_rows(rows: list[dict[str, Any]], today: date) -> list[dict[str, Any]]:
+    """What each row of the site's list shows, computed once here."""
+    untitled, overdue, statuses = _untitled(), _overdue(), STATUS_LABELS.current()
+    shown = []
+    for row in rows:
+        status, due = row["status"], row["expected_decision_by"]
+        shown.append(
+            {
+                "url": row_url("review:site-application", row["id"]),
+                "title": row["title"] or untitled % {"number": row["id"]},
+                "organisation": row["organisation_name"] or "",
+                "system": row["system_name"] or NO_VALUE,
+                "mode": row["mode_name"] or NO_VALUE,
+                "gpu_hours": grouped(row["gpu_hours"]),
+                "status": statuses[status],
+                "badge": STATUS_BADGE.get(status, OTHER_BADGE),
+                "due": short_date(due),
+                "overdue": overdue if due and due < today and status in OPEN_STATUSES else "",
+            }
+        )
+    return shown
 
 
 @approver_required
@@ -130,11 +144,12 @@ def site_applications(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     filters, page = filtered_page(request, ApplicationFilter, rows, defaults={"status": "open"})
     today = timezone.localdate()
-    statuses, untitled, separator = STATUS_LABELS.current(), _untitled(), _grouped()
-    page.object_list = [
-        _site_row(row, today, statuses, untitled, separator) for row in page.object_list
-    ]
-    return render(request, "reviews/site_applications.html", {"page": page, "filters": filters})
+    shown = _site_rows(list(page.object_list), today)
+    return render(
+        request,
+        "reviews/site_applications.html",
+        {"page": page, "rows": html_rows(SITE_ROW, shown), "filters": filters},
+    )
 
 
 @login_required
