@@ -157,7 +157,7 @@ class Milestone(models.Model):
     application = models.ForeignKey(
         "applications.Application", on_delete=models.CASCADE, related_name="milestones"
     )
-    title = models.CharField(_("milestone"), max_length=200)
+    title = models.CharField(_("title"), max_length=200)
     month = models.PositiveSmallIntegerField(
         _("month of the allocation"), validators=[MinValueValidator(1), MaxValueValidator(36)]
     )

@@ -179,7 +179,7 @@ class Migration(migrations.Migration):
                         auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
                     ),
                 ),
-                ("title", models.CharField(max_length=200, verbose_name="milestone")),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
                 (
                     "month",
                     models.PositiveSmallIntegerField(
