@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from django.db import models
 from django.utils.translation import gettext as _
 
 from applications.call_form_models import (
@@ -182,6 +183,16 @@ def _pi_contract_errors(application: Application, add: Any) -> None:
         )
 
 
+# What a partition line must say where the mode asks for resources per partition.
+LINE_DETAILS = ("parallel_jobs", "gpus_per_job", "memory_gb", "storage_tb", "checkpoint_hours")
+
+
+def _label(name: str) -> str:
+    field = ResourceLine._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return str(field.verbose_name)
+
+
 def _line_name(index: int, line: ResourceLine) -> str:
     where = line.partition.name if line.partition else _("whole system")
     return _("Partition line %(n)s (%(where)s)") % {"n": index, "where": where}
@@ -207,15 +218,7 @@ def _line_errors(application: Application, lines: list[ResourceLine], add: Any) 
         if unit == ResourceUnit.GPU_HOURS and line.gpu_hours is None:
             add("resource_lines", _("%s: give its GPU-hours.") % name)
         if mode is not None and mode.requires_partition_resources:
-            missing = [
-                str(ResourceLine._meta.get_field(f).verbose_name)
-                for f in ("parallel_jobs", "gpus_per_job", "memory_gb", "storage_tb")
-                if getattr(line, f) is None
-            ] + (
-                [str(ResourceLine._meta.get_field("checkpoint_hours").verbose_name)]
-                if line.checkpoint_hours is None
-                else []
-            )
+            missing = [_label(f) for f in LINE_DETAILS if getattr(line, f) is None]
             if missing:
                 add("resource_lines", _("%(line)s: give %(what)s.") % {
                     "line": name, "what": ", ".join(missing)

@@ -5,9 +5,14 @@ applicant asks to exclude. The mixins are fields of AccessMode and Application (
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # The most rows an application may list, in the form and over the API alike.
 RESOURCE_LINES_MAX = 8
@@ -18,7 +23,7 @@ EXCLUDED_REVIEWERS_MAX = 3
 PI_CONTRACT_MARGIN_MONTHS = 3
 
 # The six headings of the ethics self-assessment (ai-factories.md §3.3): field, heading.
-ETHICS_HEADINGS: tuple[tuple[str, str], ...] = (
+ETHICS_HEADINGS: tuple[tuple[str, StrOrPromise], ...] = (
     ("ethics_human_agency", _("Respect for human agency")),
     ("ethics_privacy", _("Privacy and data governance")),
     ("ethics_fairness", _("Fairness")),
@@ -74,7 +79,7 @@ class CallFormRules(models.Model):
         abstract = True
 
 
-def _ethics_field(label: str) -> models.TextField:
+def _ethics_field(label: StrOrPromise) -> models.TextField:
     return models.TextField(label, blank=True, max_length=3000)
 
 

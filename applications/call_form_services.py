@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from applications.call_form_models import (
@@ -64,15 +64,15 @@ def _rows(model: type, application: Application, field: str, rows: list[dict[str
 
 
 def _replace(
-    application: Application, actor: User, model: type, rows: list, fields: tuple[str, ...]
+    application: Application, model: type[models.Model], rows: list, fields: tuple[str, ...]
 ) -> bool:
     """Write `rows` in place of the application's rows of `model`, unless they are the same
     (saving a step again writes nothing). Returns whether anything changed."""
-    existing = list(model.objects.filter(application=application).values_list(*fields))
+    existing = list(model._default_manager.filter(application=application).values_list(*fields))
     if existing == [tuple(getattr(row, f) for f in fields) for row in rows]:
         return False
-    model.objects.filter(application=application).delete()
-    model.objects.bulk_create(rows)
+    model._default_manager.filter(application=application).delete()
+    model._default_manager.bulk_create(rows)
     return True
 
 
@@ -105,7 +105,7 @@ def resource_lines_set(
             raise ValidationError(
                 {"resource_lines": [_("%s: give its node-hours or GPU-hours.") % index]}
             )
-    if _replace(application, actor, ResourceLine, rows, LINE_FIELDS):
+    if _replace(application, ResourceLine, rows, LINE_FIELDS):
         _edited(application, actor, _("Resources per partition updated."), "resource_lines")
 
 
@@ -116,7 +116,7 @@ def milestones_set(
     application = _locked_draft(application)
     _too_many("milestones", milestones, MILESTONES_MAX)
     rows = _rows(Milestone, application, "milestones", milestones)
-    if _replace(application, actor, Milestone, rows, ("title", "month", "hours")):
+    if _replace(application, Milestone, rows, ("title", "month", "hours")):
         _edited(application, actor, _("Milestones updated."), "milestones")
 
 
@@ -135,5 +135,5 @@ def excluded_reviewers_set(
         if row.email in seen:
             raise ValidationError({"excluded_reviewers": [_("%s is listed twice.") % row.email]})
         seen.add(row.email)
-    if _replace(application, actor, ExcludedReviewer, rows, ("name", "email", "reason")):
+    if _replace(application, ExcludedReviewer, rows, ("name", "email", "reason")):
         _edited(application, actor, _("Excluded reviewers updated."), "excluded_reviewers")
