@@ -136,6 +136,11 @@ class ExcludedReviewerInputSerializer(InputSerializer):
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
+def _rows(child: serializers.Serializer, most: int) -> serializers.ListField:
+    """A list of at most `most` rows, stated in the schema (maxItems) too."""
+    return serializers.ListField(child=child, max_length=most, required=False)
+
+
 class CallFormInputSerializer(InputSerializer):
     """The call form's fields of a draft's input (ApplicationInputSerializer extends it)."""
 
@@ -160,21 +165,23 @@ class CallFormInputSerializer(InputSerializer):
     pi_contract_end = serializers.DateField(required=False, allow_null=True)
     pi_contract_permanent = serializers.BooleanField(required=False)
     fcfs_consent = serializers.BooleanField(required=False)
-    resource_lines = ResourceLineInputSerializer(
-        many=True,
-        required=False,
-        max_length=RESOURCE_LINES_MAX,  # type: ignore[call-arg]  # stubs: ListSerializer takes it
-    )
-    milestones = MilestoneInputSerializer(
-        many=True,
-        required=False,
-        max_length=MILESTONES_MAX,  # type: ignore[call-arg]  # stubs: ListSerializer takes it
-    )
-    excluded_reviewers = ExcludedReviewerInputSerializer(
-        many=True,
-        required=False,
-        max_length=EXCLUDED_REVIEWERS_MAX,  # type: ignore[call-arg]  # stubs: ListSerializer takes it
-    )
+    resource_lines = _rows(ResourceLineInputSerializer(), RESOURCE_LINES_MAX)
+    milestones = _rows(MilestoneInputSerializer(), MILESTONES_MAX)
+    excluded_reviewers = _rows(ExcludedReviewerInputSerializer(), EXCLUDED_REVIEWERS_MAX)
+
+    def validate_milestones(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return _whole(rows, ("title", "month", "hours"))
+
+    def validate_excluded_reviewers(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return _whole(rows, ("name", "email"))
+
+
+def _whole(rows: list[dict[str, Any]], names: tuple[str, ...]) -> list[dict[str, Any]]:
+    """Each row whole, in a PATCH too (DRF makes nested fields optional there)."""
+    errors = [{name: ["This field is required."] for name in names if name not in r} for r in rows]
+    if any(errors):
+        raise serializers.ValidationError(errors)
+    return rows
 
 
 def resolve_partitions(attrs: dict[str, Any], errors: dict[str, list[str]], unknown: str) -> None:

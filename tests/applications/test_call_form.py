@@ -424,3 +424,17 @@ def test_another_applicant_cannot_change_the_lists(client, bob, draft):
 
     assert response.status_code == 404
     assert not draft.excluded_reviewers.exists()
+
+
+def test_the_api_refuses_a_milestone_without_its_title_and_saves_nothing(client, alice, draft):
+    client.force_login(alice)
+
+    response = client.patch(
+        f"/api/v1/applications/{draft.pk}/",
+        {"milestones": [{"month": 1, "hours": 10}]},
+        content_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"]["milestones"] == ["Item 1, title: This field is required."]
+    assert not draft.milestones.exists()
