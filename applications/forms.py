@@ -290,8 +290,23 @@ TeamMemberFormSet = forms.formset_factory(
 )
 
 
+class PartitionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, partition: Partition) -> str:
+        """Its name, and its own GPUs per node where they differ from the system's."""
+        if partition.gpus_per_node:
+            return _("%(name)s (%(n)s GPUs per node)") % {
+                "name": partition.name,
+                "n": partition.gpus_per_node,
+            }
+        return partition.name
+
+
 class ResourceLineForm(BootstrapMixin, forms.ModelForm):
     """The resources on one partition of the draft's system (none recorded: the whole system)."""
+
+    partition = PartitionChoiceField(
+        queryset=Partition.objects.none(), required=False, label=_("partition")
+    )
 
     class Meta:
         model = ResourceLine

@@ -47,7 +47,7 @@ def test_a_researcher_completes_the_ai_for_science_call_form(
     expect(page.locator("#request-hours")).to_contain_text(
         "4,000 GPU-hours = 1,000 node-hours (4 GPUs per node)"
     )
-    page.get_by_label("Partition (line 1)").select_option(label="LUMI LUMI-G")
+    page.get_by_label("Partition (line 1)").select_option(label="LUMI-G")
     page.get_by_label("Node-hours (line 1)").fill("1000")
     page.get_by_label("Jobs in parallel (line 1)").fill("2")
     page.get_by_label("GPUs per job (line 1)").fill("8")
