@@ -438,3 +438,12 @@ def test_the_api_refuses_a_milestone_without_its_title_and_saves_nothing(client,
     assert response.status_code == 400
     assert response.json()["errors"]["milestones"] == ["Item 1, title: This field is required."]
     assert not draft.milestones.exists()
+
+
+def test_the_review_step_shows_the_request_as_node_hours(client, alice, draft, lumi):
+    System.objects.filter(pk=lumi.pk).update(gpus_per_node=4)
+    client.force_login(alice)
+
+    html = client.get(f"/applications/{draft.pk}/edit/review/").content.decode()
+
+    assert "about 250 node-hours on LUMI (4 GPUs per node)" in html
