@@ -13,6 +13,7 @@ from django.contrib import admin
 from django.db.models import Count
 from simple_history.admin import SimpleHistoryAdmin
 
+from applications.call_form_models import ExcludedReviewer, Milestone, ResourceLine
 from applications.models import (
     AccessMode,
     Application,
@@ -106,6 +107,28 @@ class AttachmentInline(ViewOnly, admin.TabularInline):
     fields = readonly_fields
 
 
+# The call form's lists, written by applications.call_form_services.
+class ResourceLineInline(ViewOnly, admin.TabularInline):
+    model = ResourceLine
+    extra = 0
+    fields = readonly_fields = (
+        "partition", "node_hours", "gpu_hours", "parallel_jobs", "gpus_per_job", "memory_gb",
+        "storage_tb", "checkpoint_hours",
+    )  # fmt: skip
+
+
+class MilestoneInline(ViewOnly, admin.TabularInline):
+    model = Milestone
+    extra = 0
+    fields = readonly_fields = ("month", "title", "hours")
+
+
+class ExcludedReviewerInline(ViewOnly, admin.TabularInline):
+    model = ExcludedReviewer
+    extra = 0
+    fields = readonly_fields = ("name", "email", "reason")
+
+
 @admin.register(Application)
 class ApplicationAdmin(admin.ModelAdmin):
     """Read-mostly: applications change through the portal's services, never by hand here."""
@@ -124,7 +147,15 @@ class ApplicationAdmin(admin.ModelAdmin):
     list_select_related = ["applicant", "organisation", "access_mode", "system"]
     search_fields = ["title", "applicant__email", "organisation__legal_name"]
     date_hierarchy = "submitted_at"
-    inlines = [TeamMemberInline, AttachmentInline, EventInline, RoutingRecordInline]
+    inlines = [
+        TeamMemberInline,
+        ResourceLineInline,
+        MilestoneInline,
+        ExcludedReviewerInline,
+        AttachmentInline,
+        EventInline,
+        RoutingRecordInline,
+    ]
     readonly_fields = [f.name for f in Application._meta.fields]
     actions = ["route_again"]
 

@@ -11,7 +11,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from applications import selectors, services
+from applications import call_form_services, selectors, services
 from applications.filters import ApplicationFilter
 from applications.models import Application
 from applications.serializers import (
@@ -59,14 +59,28 @@ def _save_draft(
     serializer.is_valid(raise_exception=True)
     values = dict(serializer.validated_data)
     team = values.pop("team_members", None)
+    lines = values.pop("resource_lines", None)
+    milestones = values.pop("milestones", None)
+    excluded = values.pop("excluded_reviewers", None)
     if application is None:
         application = services.application_create(applicant=request.user, **values)
     else:
         application = services.application_update(
             application=application, actor=request.user, **values
         )
+    actor = request.user
     if team is not None:
-        services.team_members_set(application=application, actor=request.user, members=team)
+        services.team_members_set(application=application, actor=actor, members=team)
+    if lines is not None:
+        call_form_services.resource_lines_set(application=application, actor=actor, lines=lines)
+    if milestones is not None:
+        call_form_services.milestones_set(
+            application=application, actor=actor, milestones=milestones
+        )
+    if excluded is not None:
+        call_form_services.excluded_reviewers_set(
+            application=application, actor=actor, reviewers=excluded
+        )
     return selectors.application_get_for_applicant(user=request.user, pk=application.pk)
 
 

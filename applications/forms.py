@@ -8,11 +8,21 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from applications.call_form_models import (
+    ETHICS_FIELDS,
+    EXCLUDED_REVIEWERS_MAX,
+    MILESTONES_MAX,
+    RESOURCE_LINES_MAX,
+    ExcludedReviewer,
+    Milestone,
+    ResourceLine,
+)
 from applications.intake import systems_taking_applications
 from applications.mode_rules import mode_rules
 from applications.models import TEAM_MAX_MEMBERS, AccessMode, Application, Cutoff, TeamMember
-from factories.models import System
+from factories.models import Partition, System
 from organisations.models import Organisation
 from portal.forms import BootstrapMixin
 
@@ -221,13 +231,42 @@ class DataStepForm(StepForm):
 
     class Meta:
         model = Application
-        fields = ["data_sources", "data_licence", "personal_data", "gdpr_basis", "ai_act_risk"]
-        widgets = {"data_sources": forms.Textarea(attrs={"rows": 4})}
+        fields = [
+            "data_sources",
+            "data_licence",
+            "personal_data",
+            "gdpr_basis",
+            "ai_act_risk",
+            *ETHICS_FIELDS,
+            "pi_contract_end",
+            "pi_contract_permanent",
+            "fcfs_consent",
+        ]
+        widgets = {
+            "data_sources": forms.Textarea(attrs={"rows": 4}),
+            "pi_contract_end": forms.DateInput(attrs={"type": "date"}),
+            **{name: forms.Textarea(attrs={"rows": 3}) for name in ETHICS_FIELDS},
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         value = self.instance.personal_data
         self.initial["personal_data"] = {True: "yes", False: "no"}.get(value, "")
+        mode = self.instance.access_mode
+        # The consent is asked only where the mode's form asks it (its reference data).
+        if mode is None or not mode.requires_fcfs_consent:
+            del self.fields["fcfs_consent"]
+        self.mode = mode
+
+    @property
+    def ethics(self) -> list[forms.BoundField]:
+        return [self[name] for name in ETHICS_FIELDS]
+
+    @property
+    def general(self) -> list[forms.BoundField]:
+        """The fields shown before the call form's parts (ethics, PI contract, consent)."""
+        later = {*ETHICS_FIELDS, "pi_contract_end", "pi_contract_permanent", "fcfs_consent"}
+        return [self[name] for name in self.fields if name not in later]
 
 
 class TeamMemberForm(BootstrapMixin, forms.ModelForm):
@@ -250,6 +289,94 @@ TeamMemberFormSet = forms.formset_factory(
     can_delete=True,
 )
 
+
+class PartitionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, partition: Partition) -> str:
+        """Its name, and its own GPUs per node where they differ from the system's."""
+        if partition.gpus_per_node:
+            return _("%(name)s (%(n)s GPUs per node)") % {
+                "name": partition.name,
+                "n": partition.gpus_per_node,
+            }
+        return partition.name
+
+
+class ResourceLineForm(BootstrapMixin, forms.ModelForm):
+    """The resources on one partition of the draft's system (none recorded: the whole system)."""
+
+    partition = PartitionChoiceField(
+        queryset=Partition.objects.none(), required=False, label=_("partition")
+    )
+
+    class Meta:
+        model = ResourceLine
+        fields = [
+            "partition",
+            "node_hours",
+            "gpu_hours",
+            "parallel_jobs",
+            "gpus_per_job",
+            "memory_gb",
+            "storage_tb",
+            "checkpoint_hours",
+        ]
+
+    def __init__(self, *args: Any, system: System | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        partition = self.fields["partition"]
+        assert isinstance(partition, forms.ModelChoiceField)
+        partition.queryset = (
+            system.partitions.filter(is_open=True)
+            if system is not None
+            else Partition.objects.none()
+        )
+        partition.empty_label = _("The whole system")
+        self._style()
+
+
+class MilestoneForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = Milestone
+        fields = ["title", "month", "hours"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
+class ExcludedReviewerForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = ExcludedReviewer
+        fields = ["name", "email", "reason"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._style()
+
+
+def _rows_formset(form: type[forms.BaseForm], most: int, extra: int = 1) -> Any:
+    """A formset of a list the call form replaces whole: more than `most` is an error."""
+    return forms.formset_factory(
+        form, extra=extra, max_num=most, validate_max=True, absolute_max=most + 2, can_delete=True
+    )
+
+
+ResourceLineFormSet = _rows_formset(ResourceLineForm, RESOURCE_LINES_MAX)
+MilestoneFormSet = _rows_formset(MilestoneForm, MILESTONES_MAX, extra=2)
+ExcludedReviewerFormSet = _rows_formset(ExcludedReviewerForm, EXCLUDED_REVIEWERS_MAX)
+
+
+def formset_rows(formset: forms.BaseFormSet) -> list[dict[str, Any]]:
+    """The rows a valid formset keeps: filled in and not marked for removal."""
+    rows = []
+    for form in formset.forms:
+        values = {k: v for k, v in (form.cleaned_data or {}).items() if k != "DELETE"}
+        if form.cleaned_data.get("DELETE") or all(v in (None, "") for v in values.values()):
+            continue
+        rows.append(values)
+    return rows
+
+
 STEPS: list[tuple[str, str, type[StepForm] | None]] = [
     ("organisation", "Organisation", OrganisationStepForm),
     ("project", "Project", ProjectStepForm),
@@ -261,4 +388,11 @@ STEP_NAMES = [name for name, _, _ in STEPS]
 # Where each field is entered, so a rule's message can link back to it.
 FIELD_STEP = {
     field: name for name, _, form in STEPS if form is not None for field in form._meta.fields or ()
-} | {"team_members": "project", "attachments": "data", "applicant": "review"}
+} | {
+    "team_members": "project",
+    "attachments": "data",
+    "applicant": "review",
+    "resource_lines": "resources",
+    "milestones": "resources",
+    "excluded_reviewers": "data",
+}

@@ -9,12 +9,19 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from applications.call_form_models import (  # noqa: F401  (the call form's models, registered here)
+    CallFormAnswers,
+    CallFormRules,
+    ExcludedReviewer,
+    Milestone,
+    ResourceLine,
+)
 from factories.models import System
 from organisations.models import Organisation, OrganisationType
 from portal.models import TimeStampedModel
 
 
-class AccessMode(TimeStampedModel):
+class AccessMode(CallFormRules, TimeStampedModel):
     class Schedule(models.TextChoices):
         CONTINUOUS = "continuous", "Continuously open"
         CUTOFFS = "cutoffs", "Dated cut-offs"
@@ -177,7 +184,7 @@ def can_transition(from_status: str, to_status: str) -> bool:
     return to_status in TRANSITIONS.get(from_status, frozenset())
 
 
-class Application(TimeStampedModel):
+class Application(CallFormAnswers, TimeStampedModel):
     Status = ApplicationStatus
 
     applicant = models.ForeignKey(

@@ -39,7 +39,9 @@ MODE_FIELDS = (
     "max_gpu_hours", "durations_months", "schedule", "decision_target_working_days",
     "review_steps", "technical_reviews", "scientific_reviews", "confidence_note", "sources",
     "size_note", "cost", "cutoff_time", "decision_counted_from", "decision_target_about_months",
-    "eligibility", "form_contents", "required_documents", "notes",
+    "eligibility", "form_contents", "required_documents", "notes", "resource_unit",
+    "requires_partition_resources", "requires_milestones", "requires_ethics_self_assessment",
+    "requires_pi_contract", "requires_fcfs_consent",
 )  # fmt: skip
 
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.utils import timezone
 
+from applications.call_form import call_form_errors
 from applications.intake import system_intake
 from applications.models import AccessMode, Application, Cutoff
 from factories.models import System
@@ -187,4 +188,7 @@ def submission_errors(
     for attachment in application.attachments.all():
         if attachment.size > limit:
             add("attachments", f"{attachment.name} is larger than {limit // 1_048_576} MB.")
+    # The call form's parts: resources per partition, milestones, ethics, PI contract, consent.
+    for field, messages in call_form_errors(application).items():
+        errors.setdefault(field, []).extend(messages)
     return errors

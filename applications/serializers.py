@@ -10,6 +10,13 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from applications.call_form_models import ETHICS_FIELDS
+from applications.call_form_serializers import (
+    EMAIL_PATTERN,
+    CallFormAnswersSerializer,
+    CallFormInputSerializer,
+    resolve_partitions,
+)
 from applications.models import (
     TEAM_MAX_MEMBERS,
     AccessMode,
@@ -29,6 +36,7 @@ UNKNOWN_REFERENCE = {
     "organisation": "You are not a member of an organisation numbered {}.",
     "access_mode": "There is no open access mode {!r}.",
     "system": "There is no system {!r}.",
+    "partition": "There is no partition numbered {}.",
 }
 
 
@@ -114,7 +122,7 @@ def _choices(name: str) -> list[tuple[str, str]]:
     return list(_model_field(name).choices or ())
 
 
-class ApplicationSerializer(serializers.ModelSerializer):
+class ApplicationSerializer(CallFormAnswersSerializer, serializers.ModelSerializer):
     """What an applicant sees of an application."""
 
     # A draft may have no access mode, system or choices yet: null and "" in the schema too.
@@ -156,6 +164,14 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "personal_data",
             "gdpr_basis",
             "ai_act_risk",
+            "hours",
+            "resource_lines",
+            "milestones",
+            *ETHICS_FIELDS,
+            "pi_contract_end",
+            "pi_contract_permanent",
+            "fcfs_consent",
+            "excluded_reviewers",
             "team_members",
             "attachments",
             "submitted_at",
@@ -215,14 +231,6 @@ class ApplicationListSerializer(ApplicationSerializer):
         }
 
 
-# An address Django's EmailValidator takes, as a pattern the schema can state (the server checks
-# both): a dot-atom local part, host labels and a top-level domain of letters.
-EMAIL_PATTERN = (
-    r"\A[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\Z"
-)
-
-
 class TeamMemberInputSerializer(InputSerializer):
     name = serializers.CharField(max_length=200)
     email = serializers.EmailField(
@@ -240,14 +248,14 @@ def _slug_field() -> serializers.SlugField:
     return serializers.SlugField(max_length=50, required=False, allow_null=True)
 
 
-class ApplicationInputSerializer(InputSerializer):
+class ApplicationInputSerializer(CallFormInputSerializer):
     """A draft's fields; everything optional (a draft may be incomplete), but at least one.
 
     The shapes answer 400; an organisation, access mode or system that does not exist or is not
     yours, a member listed twice and a start date beyond the horizon answer 409 (`validate`).
     """
 
-    multi_line_fields = frozenset({"abstract", "data_sources"})
+    multi_line_fields = frozenset({"abstract", "data_sources", *ETHICS_FIELDS})
 
     organisation = serializers.IntegerField(
         min_value=1, max_value=2_147_483_647, required=False, allow_null=True
@@ -328,6 +336,7 @@ class ApplicationInputSerializer(InputSerializer):
                 # organisation ids exist.
                 errors[name] = [UNKNOWN_REFERENCE[name].format(value)]
             attrs[name] = found
+        resolve_partitions(attrs, errors, UNKNOWN_REFERENCE["partition"])
         emails = [m["email"].lower() for m in attrs.get("team_members") or ()]
         twice = sorted({e for e in emails if emails.count(e) > 1})
         if twice:

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from applications import uploads
+from applications.call_form_models import CALL_FORM_FIELDS
 from applications.models import (
     AccessMode,
     Application,
@@ -36,10 +37,8 @@ EDITABLE_FIELDS = (
     "organisation", "access_mode", "system", "title", "abstract", "ai_domain", "workload",
     "model_parameters_billions", "frameworks", "gpu_hours", "start_date", "duration_months",
     "data_sources", "data_licence", "personal_data", "gdpr_basis", "ai_act_risk",
+    *CALL_FORM_FIELDS,
 )  # fmt: skip
-
-
-# --- Applications --------------------------------------------------------------------------------
 
 
 def event_record(

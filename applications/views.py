@@ -18,7 +18,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 from django_countries import countries
 
-from applications import rules, services, uploads
+from applications import call_form, call_form_services, rules, services, uploads
 from applications import selectors as applications_selectors
 from applications.display import NEXT_STEP_TEXT, NO_VALUE, OTHER_BADGE, STATUS_BADGE, STATUS_LABELS
 from applications.filters import ApplicationFilter
@@ -27,8 +27,12 @@ from applications.forms import (
     STEP_NAMES,
     STEPS,
     ApplicationStartForm,
+    ExcludedReviewerFormSet,
+    MilestoneFormSet,
+    ResourceLineFormSet,
     StepForm,
     TeamMemberFormSet,
+    formset_rows,
 )
 from applications.models import Application
 from organisations import selectors as organisations_selectors
@@ -169,6 +173,7 @@ def application_edit(request: AuthenticatedHttpRequest, pk: int, step: str) -> H
         ]
         context["team_members"] = application.team_members.all()
         context["attachments"] = application.attachments.all()
+        context["excluded_reviewers"] = application.excluded_reviewers.all()
         return render(request, "applications/application_review.html", context)
 
     form_class = STEPS[index][2]
@@ -178,13 +183,14 @@ def application_edit(request: AuthenticatedHttpRequest, pk: int, step: str) -> H
     form = form_class(
         request.POST or None, request.FILES or None, instance=instance, user=request.user
     )
-    team = None
-    if step == "project":
-        initial = list(application.team_members.values("name", "email", "role", "affiliation"))
-        team = TeamMemberFormSet(request.POST or None, initial=initial, prefix="team")
-    if request.method == "POST" and form.is_valid() and (team is None or team.is_valid()):
+    formsets = _formsets(step, application, request.POST or None)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and all(formset.is_valid() for formset in formsets.values())
+    ):
         try:
-            _save_step(request, application, form, team)
+            _save_step(request, application, form, formsets)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
@@ -195,8 +201,58 @@ def application_edit(request: AuthenticatedHttpRequest, pk: int, step: str) -> H
                 messages.success(request, "Saved.")
                 return redirect(_step_url(application, step))
             return redirect(_step_url(application, STEP_NAMES[index + 1]))
-    context.update(form=form, team=team, attachments=application.attachments.all())
+    context.update(
+        form=form,
+        team=formsets.get("team"),
+        formsets=formsets,
+        attachments=application.attachments.all(),
+    )
+    if step == "resources":
+        context.update(_hours_context(application))
     return render(request, "applications/application_step.html", context)
+
+
+_LINE_FIELDS = (
+    "partition", "node_hours", "gpu_hours", "parallel_jobs", "gpus_per_job", "memory_gb",
+    "storage_tb", "checkpoint_hours",
+)  # fmt: skip
+
+
+def _formsets(step: str, application: Application, data: Any) -> dict[str, BaseFormSet]:
+    """The lists a step edits, bound to `data` when posted: the team (project); the resources
+    per partition, once a system is chosen, and the milestones (resources); the excluded
+    reviewers (data)."""
+    if step == "project":
+        initial = list(application.team_members.values("name", "email", "role", "affiliation"))
+        return {"team": TeamMemberFormSet(data, initial=initial, prefix="team")}
+    sets: dict[str, BaseFormSet] = {}
+
+    def posted(prefix: str) -> bool:
+        # A post without a list's management form (a script, an older page) leaves it alone.
+        return data is None or f"{prefix}-TOTAL_FORMS" in data
+
+    if step == "resources":
+        if posted("milestones"):
+            milestones = list(application.milestones.values("title", "month", "hours"))
+            sets["milestones"] = MilestoneFormSet(data, initial=milestones, prefix="milestones")
+        if application.system is not None and posted("lines"):
+            lines = list(application.resource_lines.values(*_LINE_FIELDS))
+            sets["lines"] = ResourceLineFormSet(
+                data, initial=lines, prefix="lines", form_kwargs={"system": application.system}
+            )
+    if step == "data" and posted("excluded"):
+        excluded = list(application.excluded_reviewers.values("name", "email", "reason"))
+        sets["excluded"] = ExcludedReviewerFormSet(data, initial=excluded, prefix="excluded")
+    return sets
+
+
+def _hours_context(application: Application) -> dict[str, Any]:
+    """The request and each partition line both ways, GPU-hours and node-hours."""
+    lines = list(application.resource_lines.select_related("partition"))
+    return {
+        "request_hours": call_form.request_hours(application),
+        "line_hours": [(line, call_form.line_hours(line, application.system)) for line in lines],
+    }
 
 
 @transaction.atomic
@@ -204,18 +260,26 @@ def _save_step(
     request: AuthenticatedHttpRequest,
     application: Application,
     form: StepForm,
-    team: BaseFormSet | None,
+    formsets: dict[str, BaseFormSet],
 ) -> None:
-    """One step is saved whole or not at all (fields, team, attachment)."""
+    """One step is saved whole or not at all (fields, its lists, attachment)."""
     values = {f: form.cleaned_data[f] for f in form._meta.fields or () if f in form.cleaned_data}
     services.application_update(application=application, actor=request.user, **values)
-    if team is not None:
-        members = [
-            {k: v for k, v in f.cleaned_data.items() if k != "DELETE"}
-            for f in team.forms
-            if f.cleaned_data and not f.cleaned_data.get("DELETE") and f.cleaned_data.get("email")
-        ]
-        services.team_members_set(application=application, actor=request.user, members=members)
+    actor = request.user
+    if "team" in formsets:
+        members = [m for m in formset_rows(formsets["team"]) if m.get("email")]
+        services.team_members_set(application=application, actor=actor, members=members)
+    if "lines" in formsets:
+        lines = formset_rows(formsets["lines"])
+        call_form_services.resource_lines_set(application=application, actor=actor, lines=lines)
+    if "milestones" in formsets:
+        rows = formset_rows(formsets["milestones"])
+        call_form_services.milestones_set(application=application, actor=actor, milestones=rows)
+    if "excluded" in formsets:
+        rows = formset_rows(formsets["excluded"])
+        call_form_services.excluded_reviewers_set(
+            application=application, actor=actor, reviewers=rows
+        )
     upload = form.cleaned_data.get("attachment") if "attachment" in form.fields else None
     if upload:
         services.attachment_add(application=application, actor=request.user, upload=upload)

@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.db import transaction
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import AIFactory, Antenna, AntennaLink, ReferenceValue, Source, System
+from .models import AIFactory, Antenna, AntennaLink, Partition, ReferenceValue, Source, System
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -47,6 +47,15 @@ class FactorySourceInline(admin.TabularInline):
 
 class SystemSourceInline(FactorySourceInline):
     fk_name = "system"
+
+
+class PartitionInline(admin.TabularInline):
+    """The partitions applicants ask resources on, with their GPUs per node where they differ
+    from the system's."""
+
+    model = Partition
+    fields = ["name", "accelerator", "gpus_per_node", "is_open", "notes"]
+    extra = 0
 
 
 class SystemInline(admin.StackedInline):
@@ -103,7 +112,7 @@ class SystemAdmin(SimpleHistoryAdmin):
     search_fields = ["name", "vendor", "accelerator", "factory__name", "factory__city"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["factory"]
-    inlines = [SystemSourceInline]
+    inlines = [PartitionInline, SystemSourceInline]
     fieldsets = [
         (None, {"fields": ["factory", "name", "slug", "kind", "origin", "status", "notes"]}),
         (
@@ -113,7 +122,7 @@ class SystemAdmin(SimpleHistoryAdmin):
                     "vendor",
                     "accelerator",
                     ("accelerator_count", "accelerator_count_is_minimum"),
-                    "nodes",
+                    ("nodes", "gpus_per_node"),
                     "peak_pflops",
                     ("ai_exaflops_training", "ai_exaflops_inference"),
                 ]

@@ -106,6 +106,16 @@ class System(TimeStampedModel):
         default=False, help_text="The published figure is a lower bound ('more than …')."
     )
     nodes = models.PositiveIntegerField(null=True, blank=True)
+    gpus_per_node = models.PositiveSmallIntegerField(
+        _("GPUs per node"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "What converts node-hours into GPU-hours on this system (a partition may say "
+            "otherwise). Empty: not yet published."
+        ),
+    )
     peak_pflops = models.DecimalField(
         "peak FP64 PFlop/s",
         max_digits=10,
@@ -190,6 +200,46 @@ class System(TimeStampedModel):
         if self.available_from_precision == self.DatePrecision.MONTH:
             return dateformat.format(self.available_from, "F Y")
         return dateformat.format(self.available_from, "j F Y")
+
+
+class Partition(TimeStampedModel):
+    """A part of a system that applicants ask resources on (e.g. JUPITER's Booster), with its
+    own GPUs per node when they differ from the system's. Catalogue data, edited by admins."""
+
+    system = models.ForeignKey(System, on_delete=models.CASCADE, related_name="partitions")
+    name = models.CharField(_("name"), max_length=120)
+    accelerator = models.CharField(_("accelerator"), max_length=300, blank=True)
+    gpus_per_node = models.PositiveSmallIntegerField(
+        _("GPUs per node"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("Empty: the system's figure, or not yet published."),
+    )
+    is_open = models.BooleanField(
+        _("open to applications"),
+        default=True,
+        help_text=_("Offered in the application form (only the partitions open this round)."),
+    )
+    notes = models.CharField(_("notes"), max_length=500, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["system", "name"]
+        verbose_name = _("partition")
+        verbose_name_plural = _("partitions")
+        constraints = [
+            models.UniqueConstraint(fields=["system", "name"], name="partition_unique_per_system")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.system.name} {self.name}"
+
+    @property
+    def node_gpus(self) -> int | None:
+        """The GPUs per node that convert its hours: its own, else the system's, else None."""
+        return self.gpus_per_node or self.system.gpus_per_node
 
 
 class Source(TimeStampedModel):

@@ -49,6 +49,7 @@ SYSTEM_FIELDS = [
     "accelerator_count",
     "accelerator_count_is_minimum",
     "nodes",
+    "gpus_per_node",
     "peak_pflops",
     "ai_exaflops_training",
     "ai_exaflops_inference",

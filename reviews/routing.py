@@ -20,6 +20,8 @@ PUBLIC_EMAIL_DOMAINS = frozenset({
 })  # fmt: skip
 
 KINDS = ("technical", "scientific")
+# The reason routing records for a reviewer the applicant asked to exclude (the call form).
+EXCLUDED_BY_APPLICANT = "excluded at the applicant's request"
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,8 @@ class ApplicationFacts:
     team_emails: frozenset[str] = frozenset()
     needs: dict[str, int] = field(default_factory=dict)  # kind -> number of reviewers
     excluded_user_ids: frozenset[int] = frozenset()  # already asked (declined, or assigned)
+    # Reviewers the applicant asked to exclude, by email (lower case): never assigned.
+    applicant_excluded_emails: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -100,6 +104,8 @@ def exclusion_reason(facts: ApplicationFacts, candidate: Candidate) -> str | Non
     """Why `candidate` may not review this application, or None."""
     if candidate.user_id == facts.applicant_user_id:
         return "is the applicant"
+    if candidate.email.lower() in facts.applicant_excluded_emails:
+        return EXCLUDED_BY_APPLICANT
     if candidate.user_id in facts.excluded_user_ids:
         return "already asked to review this application"
     if facts.organisation_id is not None:

@@ -82,5 +82,39 @@ def application_values(*, organisation, access_mode, system, **changes: Any) -> 
         "data_licence": "CC BY 4.0",
         "personal_data": False,
         "ai_act_risk": "minimal",
+        # The call form's single answers (issue 11, point 5): what AI for Science asks too.
+        **ETHICS_ANSWERS,
+        "pi_contract_permanent": True,
+        "fcfs_consent": True,
         **changes,
     }
+
+
+ETHICS_ANSWERS = {
+    "ethics_human_agency": "A person reviews every prediction before it is used.",
+    "ethics_privacy": "Public sequences only; no personal data.",
+    "ethics_fairness": "We report accuracy per protein family.",
+    "ethics_wellbeing": "We measure and publish the energy used.",
+    "ethics_transparency": "Model card and code are published.",
+    "ethics_accountability": "The PI answers for the model's release.",
+}
+
+
+def call_form_parts(application: Application, actor: Any) -> None:
+    """The call form's lists that AI for Science asks for, matching the application's GPU-hours
+    on a system whose GPUs per node are not published: one whole-system line in node-hours with
+    its GPU-hours, and two milestones adding up to the node-hours."""
+    from applications import call_form_services
+
+    gpu_hours = application.gpu_hours or 0
+    node_hours = gpu_hours // 4
+    line = {"node_hours": node_hours, "gpu_hours": gpu_hours, "parallel_jobs": 2,
+            "gpus_per_job": 4, "memory_gb": 256, "storage_tb": 5,
+            "checkpoint_hours": 2}  # fmt: skip
+    call_form_services.resource_lines_set(application=application, actor=actor, lines=[line])
+    half = node_hours // 2
+    milestones = [
+        {"title": "Baseline", "month": 1, "hours": half},
+        {"title": "Full training", "month": 2, "hours": node_hours - half},
+    ]
+    call_form_services.milestones_set(application=application, actor=actor, milestones=milestones)

@@ -14,6 +14,7 @@ from applications.models import (
     Application,
     ApplicationEvent,
     ApplicationStatus,
+    ExcludedReviewer,
     TeamMember,
 )
 from applications.services import application_transition, applications_transition, event_record
@@ -64,6 +65,7 @@ def _facts(
     assignments: list[tuple[int, str, str]],
     team_emails: set[str],
     needs: dict[str, int],
+    excluded_emails: set[str],
 ) -> routing.ApplicationFacts:
     return routing.ApplicationFacts(
         application_id=application.pk,
@@ -75,6 +77,7 @@ def _facts(
         team_emails=frozenset(team_emails),
         needs=needs,
         excluded_user_ids=frozenset(reviewer_id for reviewer_id, _, _ in assignments),
+        applicant_excluded_emails=frozenset(e.lower() for e in excluded_emails),
     )
 
 
@@ -211,6 +214,12 @@ def _route_batch(applications: list[Application], *, trigger: str) -> list[Routi
         "application_id", "email"
     ):
         team[app_id].add(email)
+    # The reviewers each applicant asked to exclude (the call form): never assigned.
+    excluded: dict[int, set[str]] = {pk: set() for pk in ids}
+    for app_id, email in ExcludedReviewer.objects.filter(application_id__in=ids).values_list(
+        "application_id", "email"
+    ):
+        excluded[app_id].add(email)
 
     candidates: dict[int, list[routing.Candidate]] = {}
     routed: list[tuple[Application, routing.RoutingResult, RoutingRecord]] = []
@@ -221,7 +230,13 @@ def _route_batch(applications: list[Application], *, trigger: str) -> list[Routi
         factory = application.submitted_system.factory
         if factory.pk not in candidates:
             candidates[factory.pk] = review_selectors.routing_candidates(factory_id=factory.pk)
-        facts = _facts(application, existing[application.pk], team[application.pk], needs)
+        facts = _facts(
+            application,
+            existing[application.pk],
+            team[application.pk],
+            needs,
+            excluded[application.pk],
+        )
         result = routing.route(facts, candidates[factory.pk])
         # Whoever was chosen has one more open assignment for the next application.
         chosen = {c.user_id for c in result.chosen}

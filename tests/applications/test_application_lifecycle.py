@@ -13,7 +13,7 @@ from applications import services
 from applications.models import Application, ApplicationEvent, Cutoff
 from factories.models import System
 from portal.workdays import working_days_between
-from tests.helpers import pdf, submitted_events
+from tests.helpers import call_form_parts, pdf, submitted_events
 
 pytestmark = pytest.mark.django_db
 
@@ -361,6 +361,7 @@ def test_it_batches_into_the_next_cutoff_not_a_past_one(alice, modes, draft):
     services.application_update(
         application=draft, actor=alice, access_mode=science, duration_months=6
     )
+    call_form_parts(draft, alice)
 
     services.application_submit(application=draft, actor=alice)
 

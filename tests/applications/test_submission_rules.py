@@ -15,7 +15,7 @@ from applications.rules import REQUIRED_FOR_SUBMISSION
 from factories.models import System
 from organisations import services as organisations_services
 from organisations.models import Membership
-from tests.helpers import assert_still_draft, pdf, submitted_events
+from tests.helpers import assert_still_draft, call_form_parts, pdf, submitted_events
 from tests.model_factories import SystemFactory
 
 pytestmark = pytest.mark.django_db
@@ -77,6 +77,7 @@ def test_it_admits_academia_under_ai_for_science(alice, modes, complete_values):
         access_mode=modes["ai-for-science"],
         duration_months=6,
     )
+    call_form_parts(application, alice)
 
     applications_services.application_submit(application=application, actor=alice)
 

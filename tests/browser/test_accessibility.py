@@ -248,7 +248,7 @@ def test_form_errors_are_accessible(live_server, browser, world):
     ]:
         page.goto(live_server.url + path)
         if "resources" in path:
-            page.get_by_label("GPU-hours").fill("-5")
+            page.get_by_label("GPU-hours", exact=True).fill("-5")
         page.get_by_role("button", name=button).click()
         expect(page.locator(".invalid-feedback").first).to_be_visible()
         problems += blocking(run_axe(page, live_server.url), f"{path} with errors")
