@@ -11,6 +11,8 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from applications.call_form_models import ExcludedReviewer, Milestone, ResourceLine
@@ -38,8 +40,14 @@ def audit_trail_protected(users: Iterable[Any]) -> list[str]:
         .order_by("actor__email")
     )
     return [
-        f"{n} application event(s) record {email} as their actor: deactivate the user (untick "
-        "Active) instead of deleting them."
+        ngettext(
+            "%(n)s application event records %(email)s as its actor: deactivate the user "
+            "(untick Active) instead of deleting them.",
+            "%(n)s application events record %(email)s as their actor: deactivate the user "
+            "(untick Active) instead of deleting them.",
+            n,
+        )
+        % {"n": n, "email": email}
         for email, n in acted
     ]
 
@@ -165,7 +173,7 @@ class ApplicationAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # withdrawn or closed through the services, never deleted
 
-    @admin.action(description="Route again to the site's reviewers (after fixing the pool)")
+    @admin.action(description=_("Route again to the site's reviewers (after fixing the pool)"))
     def route_again(self, request, queryset) -> None:
         from reviews.services.routing import application_route
 

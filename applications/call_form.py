@@ -13,6 +13,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from applications.call_form_models import (
@@ -40,6 +41,11 @@ def gpus_per_node(system: System | None, partition: Partition | None = None) -> 
     return system.gpus_per_node if system is not None else None
 
 
+def _grouped(value: int) -> str:
+    """A count of hours with the language's thousands separator."""
+    return number_format(value, force_grouping=True)
+
+
 @dataclass(frozen=True)
 class Hours:
     """One amount both ways; None where it cannot be converted (GPUs per node not published)."""
@@ -52,8 +58,8 @@ class Hours:
     def text(self) -> str:
         if self.gpus_per_node is None:
             return _("GPUs per node not published: no conversion")
-        gpu = f"{self.gpu_hours:,}" if self.gpu_hours is not None else "?"
-        node = f"{self.node_hours:,}" if self.node_hours is not None else "?"
+        gpu = _grouped(self.gpu_hours) if self.gpu_hours is not None else "?"
+        node = _grouped(self.node_hours) if self.node_hours is not None else "?"
         return _("%(gpu)s GPU-hours = %(node)s node-hours (%(n)s GPUs per node)") % {
             "gpu": gpu,
             "node": node,
@@ -142,7 +148,10 @@ def _required_parts(application: Application, lines: list, milestones: list, add
     if mode.requires_ethics_self_assessment:
         for field, heading in ETHICS_HEADINGS:
             if not getattr(application, field).strip():
-                add(field, _("Answer the ethics self-assessment on “%s”.") % heading)
+                add(
+                    field,
+                    _("Answer the ethics self-assessment on “%(heading)s”.") % {"heading": heading},
+                )
     if mode.requires_fcfs_consent and not application.fcfs_consent:
         add(
             "fcfs_consent",
@@ -176,9 +185,9 @@ def _pi_contract_errors(application: Application, add: Any) -> None:
             )
             % {
                 "m": PI_CONTRACT_MARGIN_MONTHS,
-                "last": f"{last_day:%-d %B %Y}",
-                "needed": f"{needed:%-d %B %Y}",
-                "end": f"{end:%-d %B %Y}",
+                "last": date_format(last_day, "j F Y"),
+                "needed": date_format(needed, "j F Y"),
+                "end": date_format(end, "j F Y"),
             },
         )
 
@@ -214,9 +223,9 @@ def _line_errors(application: Application, lines: list[ResourceLine], add: Any) 
             known = False
             continue
         if unit == ResourceUnit.NODE_HOURS and line.node_hours is None:
-            add("resource_lines", _("%s: give its node-hours.") % name)
+            add("resource_lines", _("%(line)s: give its node-hours.") % {"line": name})
         if unit == ResourceUnit.GPU_HOURS and line.gpu_hours is None:
-            add("resource_lines", _("%s: give its GPU-hours.") % name)
+            add("resource_lines", _("%(line)s: give its GPU-hours.") % {"line": name})
         if mode is not None and mode.requires_partition_resources:
             missing = [_label(f) for f in LINE_DETAILS if getattr(line, f) is None]
             if missing:
@@ -238,10 +247,10 @@ def _line_errors(application: Application, lines: list[ResourceLine], add: Any) 
                 )
                 % {
                     "line": name,
-                    "node": f"{line.node_hours:,}",
+                    "node": _grouped(line.node_hours),
                     "n": hours.gpus_per_node,
-                    "gpu": f"{line.node_hours * hours.gpus_per_node:,}",
-                    "typed": f"{line.gpu_hours:,}",
+                    "gpu": _grouped(line.node_hours * hours.gpus_per_node),
+                    "typed": _grouped(line.gpu_hours),
                 },
             )
         if hours.gpu_hours is None:
@@ -250,10 +259,10 @@ def _line_errors(application: Application, lines: list[ResourceLine], add: Any) 
                 add(
                     "resource_lines",
                     _(
-                        "%s: the GPUs per node are not published, so the node-hours cannot be "
-                        "converted: give its GPU-hours too."
+                        "%(line)s: the GPUs per node are not published, so the node-hours cannot "
+                        "be converted: give its GPU-hours too."
                     )
-                    % name,
+                    % {"line": name},
                 )
         else:
             total += hours.gpu_hours
@@ -264,7 +273,7 @@ def _line_errors(application: Application, lines: list[ResourceLine], add: Any) 
                 "Your partitions add up to %(total)s GPU-hours, but you ask for %(asked)s "
                 "GPU-hours in all: make them equal."
             )
-            % {"total": f"{total:,}", "asked": f"{application.gpu_hours:,}"},
+            % {"total": _grouped(total), "asked": _grouped(application.gpu_hours)},
         )
 
 
@@ -300,5 +309,5 @@ def _milestone_errors(
         add(
             "milestones",
             _("Your milestones add up to %(total)s %(unit)s; you ask for %(wanted)s %(unit)s.")
-            % {"total": f"{total:,}", "wanted": f"{wanted:,}", "unit": unit},
+            % {"total": _grouped(total), "wanted": _grouped(wanted), "unit": unit},
         )

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.validators import RegexValidator
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -131,7 +133,8 @@ class MilestoneInputSerializer(InputSerializer):
 class ExcludedReviewerInputSerializer(InputSerializer):
     name = serializers.CharField(max_length=200)
     email = serializers.EmailField(
-        max_length=254, validators=[RegexValidator(EMAIL_PATTERN, "Enter a valid email address.")]
+        max_length=254,
+        validators=[RegexValidator(EMAIL_PATTERN, _("Enter a valid email address."))],
     )
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
@@ -178,19 +181,23 @@ class CallFormInputSerializer(InputSerializer):
 
 def _whole(rows: list[dict[str, Any]], names: tuple[str, ...]) -> list[dict[str, Any]]:
     """Each row whole, in a PATCH too (DRF makes nested fields optional there)."""
-    errors = [{name: ["This field is required."] for name in names if name not in r} for r in rows]
+    errors = [
+        {name: [gettext("This field is required.")] for name in names if name not in r}
+        for r in rows
+    ]
     if any(errors):
         raise serializers.ValidationError(errors)
     return rows
 
 
 def resolve_partitions(attrs: dict[str, Any], errors: dict[str, list[str]], unknown: str) -> None:
-    """The partitions of `attrs["resource_lines"]`, by id, as rows; an unknown one in `errors`."""
+    """The partitions of `attrs["resource_lines"]`, by id, as rows; an unknown one in `errors`
+    (`unknown`: the message, with a `%(value)s` for the number)."""
     lines = attrs.get("resource_lines") or ()
     numbers = {line["partition"] for line in lines if line.get("partition") is not None}
     found = Partition.objects.in_bulk(numbers)
     for line in lines:
         number = line.get("partition")
         if number is not None and number not in found:
-            errors.setdefault("resource_lines", []).append(unknown.format(number))
+            errors.setdefault("resource_lines", []).append(unknown % {"value": number})
         line["partition"] = found.get(number) if number is not None else None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from applications.models import OPEN_STATUSES, Application, ApplicationStatus
 
@@ -31,23 +32,26 @@ def search(queryset: QuerySet, prefix: str, value: str) -> QuerySet:
 
 class ApplicationFilter(django_filters.FilterSet):
     mode = django_filters.CharFilter(
-        field_name="access_mode__slug", label="Access mode", max_length=60
+        field_name="access_mode__slug", label=_("Access mode"), max_length=60
     )
     status = django_filters.ChoiceFilter(
-        choices=[(OPEN, "Open (undecided)"), *ApplicationStatus.choices],
+        choices=[(OPEN, _("Open (undecided)")), *ApplicationStatus.choices],
         method="filter_status",
-        empty_label="Any",
+        empty_label=_("Any"),
     )
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue only")
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue only"))
     factory = django_filters.CharFilter(
-        field_name="system__factory__slug", label="AI Factory", max_length=60
+        field_name="system__factory__slug", label=_("AI Factory"), max_length=60
     )
     q = django_filters.CharFilter(
-        method="filter_search", label="Search", max_length=SEARCH_MAX_LENGTH
+        method="filter_search", label=_("Search"), max_length=SEARCH_MAX_LENGTH
     )
     ordering = django_filters.OrderingFilter(
         fields=(("expected_decision_by", "due"), ("updated_at", "updated")),
-        field_labels={"expected_decision_by": "Decision due", "updated_at": "Last change"},
+        field_labels={
+            "expected_decision_by": _("Decision due"),
+            "updated_at": _("Last change"),
+        },
     )
 
     class Meta:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from applications.call_form_models import (
@@ -27,6 +28,8 @@ from organisations.models import Organisation
 from portal.forms import BootstrapMixin
 
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
     from accounts.models import User
 
 
@@ -68,7 +71,13 @@ class AccessModeChoiceField(forms.ModelChoiceField):
 
     def label_from_instance(self, mode: AccessMode) -> str:
         rules = mode_rules(mode, cutoffs=list(mode.cutoffs.all()))
-        return f"{mode.short_name}: {rules.summary}. Open to {rules.who}."
+        # Translators: a mode's short name, its rules (e.g. "up to 50,000 GPU-hours, 1 to 3
+        # months") and who may apply (e.g. "companies, research organisations").
+        return gettext("%(mode)s: %(rules)s. Open to %(who)s.") % {
+            "mode": mode.short_name,
+            "rules": rules.summary,
+            "who": rules.who,
+        }
 
 
 class OrganisationStepForm(StepForm):
@@ -87,7 +96,7 @@ class OrganisationStepForm(StepForm):
         organisation = self._choice_field("organisation")
         organisations = Organisation.objects.filter(memberships__user=self.user).distinct()
         organisation.queryset = organisations
-        organisation.empty_label = "Choose an organisation"
+        organisation.empty_label = gettext("Choose an organisation")
         # The modes open to the chosen organisation, or to any of the user's before one is.
         chosen = self.instance.organisation
         types = (
@@ -106,11 +115,18 @@ class OrganisationStepForm(StepForm):
         if mode is None or organisation is None:
             return data
         if organisation.org_type not in mode.eligible_org_types:
-            allowed = ", ".join(mode.get_eligible_org_types_display()) or "nobody"
+            allowed = ", ".join(mode.get_eligible_org_types_display()) or gettext("nobody")
             self.add_error(
                 "access_mode",
-                f"{mode.short_name} is open to {allowed}; {organisation.legal_name} is "
-                f"registered as {organisation.get_org_type_display()}.",
+                gettext(
+                    "%(mode)s is open to %(allowed)s; %(organisation)s is registered as %(type)s."
+                )
+                % {
+                    "mode": mode.short_name,
+                    "allowed": allowed,
+                    "organisation": organisation.legal_name,
+                    "type": organisation.get_org_type_display(),
+                },
             )
         return data
 
@@ -138,8 +154,14 @@ class ProjectStepForm(StepForm):
 
 
 def system_label(system: System) -> str:
-    status = system.get_status_display() if system.status else "status not yet published"
-    return f"{system.name} ({system.factory.display_name}, {system.factory.city}) · {status}"
+    status = system.get_status_display() if system.status else gettext("status not yet published")
+    # Translators: a system, its factory and city, then its status (e.g. "in operation").
+    return gettext("%(system)s (%(factory)s, %(city)s) · %(status)s") % {
+        "system": system.name,
+        "factory": system.factory.display_name,
+        "city": system.factory.city,
+        "status": status,
+    }
 
 
 class SystemChoiceField(forms.ModelChoiceField):
@@ -192,32 +214,44 @@ class ResourcesStepForm(StepForm):
         if mode is None:
             open_pks: list[int] = []
             widget.unavailable = [
-                (str(s.pk), f"{system_label(s)}: choose an access mode first (step 1).")
+                (
+                    str(s.pk),
+                    gettext("%(system)s: choose an access mode first (step 1).")
+                    % {"system": system_label(s)},
+                )
                 for s in systems
             ]
         else:
-            choices = [("", "Choose")] + [(m, f"{m} months") for m in mode.durations_months]
+            choices = [("", pgettext("a select's empty choice", "Choose"))] + [
+                (m, ngettext("%(n)s month", "%(n)s months", m) % {"n": m})
+                for m in mode.durations_months
+            ]
             self.fields["duration_months"].widget = forms.Select(choices=choices)
             intakes = systems_taking_applications(
                 mode=mode, organisation=self.instance.organisation, systems=systems
             )
             open_pks = [i.system.pk for i in intakes if i.can_take]
             widget.unavailable = [
-                (str(i.system.pk), f"{system_label(i.system)}: cannot take it now. {i.reason}")
+                (
+                    str(i.system.pk),
+                    # Translators: a system, then the reason it cannot take the application.
+                    gettext("%(system)s: cannot take it now. %(reason)s")
+                    % {"system": system_label(i.system), "reason": i.reason},
+                )
                 for i in intakes
                 if not i.can_take
             ]
         system.queryset = System.objects.select_related("factory").filter(pk__in=open_pks)
         system.empty_label = None
         if not open_pks:
-            system.help_text = "No system can take an application under this mode now."
+            system.help_text = gettext("No system can take an application under this mode now.")
         self._style()
 
 
 class DataStepForm(StepForm):
     personal_data = forms.TypedChoiceField(
-        label="Does the project process personal data?",
-        choices=[("", "Not answered"), ("yes", "Yes"), ("no", "No")],
+        label=_("Does the project process personal data?"),
+        choices=[("", _("Not answered")), ("yes", _("Yes")), ("no", _("No"))],
         coerce=lambda v: {"yes": True, "no": False}.get(v),
         empty_value=None,
         required=False,
@@ -225,7 +259,7 @@ class DataStepForm(StepForm):
     )
     attachment = forms.FileField(
         required=False,
-        label="Add an attachment (PDF, at most 10 MB)",
+        label=_("Add an attachment (PDF, at most 10 MB)"),
         widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
     )
 
@@ -294,7 +328,7 @@ class PartitionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, partition: Partition) -> str:
         """Its name, and its own GPUs per node where they differ from the system's."""
         if partition.gpus_per_node:
-            return _("%(name)s (%(n)s GPUs per node)") % {
+            return gettext("%(name)s (%(n)s GPUs per node)") % {
                 "name": partition.name,
                 "n": partition.gpus_per_node,
             }
@@ -377,12 +411,12 @@ def formset_rows(formset: forms.BaseFormSet) -> list[dict[str, Any]]:
     return rows
 
 
-STEPS: list[tuple[str, str, type[StepForm] | None]] = [
-    ("organisation", "Organisation", OrganisationStepForm),
-    ("project", "Project", ProjectStepForm),
-    ("resources", "Resources", ResourcesStepForm),
-    ("data", "Data & compliance", DataStepForm),
-    ("review", "Review & submit", None),
+STEPS: list[tuple[str, StrOrPromise, type[StepForm] | None]] = [
+    ("organisation", pgettext_lazy("a step of the form", "Organisation"), OrganisationStepForm),
+    ("project", pgettext_lazy("a step of the form", "Project"), ProjectStepForm),
+    ("resources", pgettext_lazy("a step of the form", "Resources"), ResourcesStepForm),
+    ("data", pgettext_lazy("a step of the form", "Data & compliance"), DataStepForm),
+    ("review", pgettext_lazy("a step of the form", "Review & submit"), None),
 ]
 STEP_NAMES = [name for name, _, _ in STEPS]
 # Where each field is entered, so a rule's message can link back to it.

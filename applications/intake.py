@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from allocations.selectors import system_remaining_gpu_hours
 from applications.models import AccessMode
@@ -145,14 +146,21 @@ def _reason(
 ) -> str:
     name = mode.short_name
     if not mode.is_active:
-        return f"{name} is not accepting applications."
+        return gettext("%(mode)s is not accepting applications.") % {"mode": name}
     if organisation is not None and organisation.org_type not in mode.eligible_org_types:
-        allowed = ", ".join(mode.get_eligible_org_types_display()) or "nobody"
-        return f"{name} is open to {allowed}, not to {organisation.get_org_type_display()}."
+        allowed = ", ".join(mode.get_eligible_org_types_display()) or gettext("nobody")
+        return gettext("%(mode)s is open to %(allowed)s, not to %(type)s.") % {
+            "mode": name,
+            "allowed": allowed,
+            "type": organisation.get_org_type_display(),
+        }
     if system.status != System.Status.OPERATIONAL:
         return _not_operational(system)
     if not offered:
-        return f"{system.name} does not offer {name}."
+        return gettext("%(system)s does not offer %(mode)s.") % {
+            "system": system.name,
+            "mode": name,
+        }
     if problem := _staffing(system, mode, roles):
         return problem
     return capacity.reason(system)
@@ -160,43 +168,100 @@ def _reason(
 
 def _not_operational(system: System) -> str:
     if not system.status:
-        return f"{system.name} has not published that it is operational."
-    states: dict[str, str] = {
-        System.Status.PLANNED: "planned",
-        System.Status.PROCUREMENT: "being procured",
-        System.Status.INSTALLING: "being installed",
-        System.Status.RETIRED: "retired",
-    }
-    state = states.get(system.status, system.get_status_display().lower())
+        return gettext("%(system)s has not published that it is operational.") % {
+            "system": system.name
+        }
     if system.status == System.Status.RETIRED:
-        return f"{system.name} is retired: choose another system."
-    when = f" (announced: {system.available_from_display})" if system.available_from else ""
-    return f"{system.name} is {state}, not operational yet{when}."
+        return gettext("%(system)s is retired: choose another system.") % {"system": system.name}
+    # Whole sentences, with and without the announced date, for each state.
+    states: dict[str, tuple[str, str]] = {
+        System.Status.PLANNED: (
+            gettext("%(system)s is planned, not operational yet."),
+            gettext("%(system)s is planned, not operational yet (announced: %(when)s)."),
+        ),
+        System.Status.PROCUREMENT: (
+            gettext("%(system)s is being procured, not operational yet."),
+            gettext("%(system)s is being procured, not operational yet (announced: %(when)s)."),
+        ),
+        System.Status.INSTALLING: (
+            gettext("%(system)s is being installed, not operational yet."),
+            gettext("%(system)s is being installed, not operational yet (announced: %(when)s)."),
+        ),
+    }
+    # Translators: "state" is a system's status, e.g. "in acceptance tests".
+    other = (
+        gettext("%(system)s is %(state)s, not operational yet."),
+        gettext("%(system)s is %(state)s, not operational yet (announced: %(when)s)."),
+    )
+    undated, dated = states.get(system.status, other)
+    values = {
+        "system": system.name,
+        "state": system.get_status_display().lower(),
+        "when": system.available_from_display,
+    }
+    return (dated if system.available_from else undated) % values
 
 
 def _staffing(system: System, mode: AccessMode, roles: Counter[tuple[int, str]]) -> str:
     site = system.factory.display_name
-    for role, needed, label in (
-        ("technical", mode.technical_reviews, "technical reviewer"),
-        ("scientific", mode.scientific_reviews, "scientific reviewer"),
+    for role, needed in (
+        ("technical", mode.technical_reviews),
+        ("scientific", mode.scientific_reviews),
     ):
         have = roles[system.factory_id, role]
         if have < needed:
+            values = {"site": site, "have": have, "mode": mode.short_name, "needed": needed}
+            if role == "technical":
+                if have == 0:
+                    return (
+                        gettext(
+                            "%(site)s has no active technical reviewer yet, so it cannot review "
+                            "applications."
+                        )
+                        % values
+                    )
+                return (
+                    ngettext(
+                        "%(site)s has %(have)s active technical reviewer; "
+                        "%(mode)s needs %(needed)s.",
+                        "%(site)s has %(have)s active technical reviewers; "
+                        "%(mode)s needs %(needed)s.",
+                        have,
+                    )
+                    % values
+                )
             if have == 0:
-                return f"{site} has no active {label} yet, so it cannot review applications."
+                return (
+                    gettext(
+                        "%(site)s has no active scientific reviewer yet, so it cannot review "
+                        "applications."
+                    )
+                    % values
+                )
             return (
-                f"{site} has {have} active {label}{'s' if have != 1 else ''}; "
-                f"{mode.short_name} needs {needed}."
+                ngettext(
+                    "%(site)s has %(have)s active scientific reviewer; %(mode)s needs %(needed)s.",
+                    "%(site)s has %(have)s active scientific reviewers; %(mode)s needs %(needed)s.",
+                    have,
+                )
+                % values
             )
     if roles[system.factory_id, "approver"] == 0:
-        return f"{site} has no active approver yet, so nobody there could decide."
+        return gettext("%(site)s has no active approver yet, so nobody there could decide.") % {
+            "site": site
+        }
     return ""
 
 
 def _capacity(system: System, year: int) -> str:
     if system.allocatable_gpu_hours_per_year is None:
-        return f"{system.name} has not published how many GPU-hours it can award."
+        return gettext("%(system)s has not published how many GPU-hours it can award.") % {
+            "system": system.name
+        }
     left = system_remaining_gpu_hours(system=system, year=year)
     if left is not None and left <= 0:
-        return f"No GPU-hours are left on {system.name} for {year}."
+        return gettext("No GPU-hours are left on %(system)s for %(year)s.") % {
+            "system": system.name,
+            "year": year,
+        }
     return ""

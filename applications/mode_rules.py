@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext, ngettext
 
 from applications.models import AccessMode, Cutoff
 
@@ -35,7 +37,7 @@ def mode_rules(mode: AccessMode, *, cutoffs: list[Cutoff] | None = None) -> Mode
         cutoffs = list(mode.cutoffs.filter(closes_at__gt=now).order_by("closes_at")[:1])
     upcoming = [c for c in cutoffs if c.closes_at > now]
     return ModeRules(
-        who=", ".join(mode.get_eligible_org_types_display()) or "nobody",
+        who=", ".join(mode.get_eligible_org_types_display()) or gettext("nobody"),
         size=gpu_hours_text(mode),
         durations=durations_text(mode),
         schedule=schedule_text(mode, upcoming[0] if upcoming else None, now),
@@ -47,37 +49,76 @@ def mode_rules(mode: AccessMode, *, cutoffs: list[Cutoff] | None = None) -> Mode
 def gpu_hours_text(mode: AccessMode) -> str:
     low, high = mode.min_gpu_hours, mode.max_gpu_hours
     if low is not None and high is not None:
-        return f"{low:,} to {high:,} GPU-hours"
+        return gettext("%(low)s to %(high)s GPU-hours") % {"low": _hours(low), "high": _hours(high)}
     if low is not None:
-        return f"at least {low:,} GPU-hours"
+        return gettext("at least %(low)s GPU-hours") % {"low": _hours(low)}
     if high is not None:
-        return f"up to {high:,} GPU-hours"
-    return "GPU-hours: no published bound"
+        return gettext("up to %(high)s GPU-hours") % {"high": _hours(high)}
+    return gettext("GPU-hours: no published bound")
+
+
+def _hours(value: int) -> str:
+    return number_format(value, force_grouping=True)
 
 
 def durations_text(mode: AccessMode) -> str:
     months = [str(m) for m in mode.durations_months]
     if not months:
-        return "duration not yet published"
-    joined = months[0] if len(months) == 1 else f"{', '.join(months[:-1])} or {months[-1]}"
-    return f"{joined} month{'s' if months != ['1'] else ''}"
+        return gettext("duration not yet published")
+    if len(months) == 1:
+        joined = months[0]
+    else:
+        # Translators: the choices of a list, e.g. "1, 2" or "3" (numbers of months).
+        joined = gettext("%(first)s or %(last)s") % {
+            "first": ", ".join(months[:-1]),
+            "last": months[-1],
+        }
+    # Translators: "months" is one number or a choice of them, e.g. "1, 2 or 3".
+    return ngettext("%(months)s month", "%(months)s months", max(mode.durations_months)) % {
+        "months": joined
+    }
 
 
 def schedule_text(mode: AccessMode, cutoff: Cutoff | None, now: datetime) -> str:
     if mode.schedule == AccessMode.Schedule.CONTINUOUS:
-        return "open all year, first come first served"
+        return gettext("open all year, first come first served")
     if cutoff is None:
-        return "next cut-off not yet published"
+        return gettext("next cut-off not yet published")
     local = timezone.localtime(cutoff.closes_at)
-    return f"next cut-off {local:%-d %B %Y, %H:%M} (Brussels time)"
+    return gettext("next cut-off %(when)s (Brussels time)") % {
+        "when": date_format(local, "j F Y, H:i")
+    }
 
 
 def decision_text(mode: AccessMode) -> str:
     counted_from_cutoff = mode.decision_counted_from == "cut-off" or (
         not mode.decision_counted_from and mode.schedule == AccessMode.Schedule.CUTOFFS
     )
-    start = "the cut-off" if counted_from_cutoff else "submission"
     if months := mode.decision_target_about_months:
-        return f"decision about {months} month{'s' if months != 1 else ''} after {start}"
+        if counted_from_cutoff:
+            text = ngettext(
+                "decision about %(n)s month after the cut-off",
+                "decision about %(n)s months after the cut-off",
+                months,
+            )
+        else:
+            text = ngettext(
+                "decision about %(n)s month after submission",
+                "decision about %(n)s months after submission",
+                months,
+            )
+        return text % {"n": months}
     days = mode.decision_target_working_days
-    return f"decision within {days} working day{'s' if days != 1 else ''} of {start}"
+    if counted_from_cutoff:
+        text = ngettext(
+            "decision within %(n)s working day of the cut-off",
+            "decision within %(n)s working days of the cut-off",
+            days,
+        )
+    else:
+        text = ngettext(
+            "decision within %(n)s working day of submission",
+            "decision within %(n)s working days of submission",
+            days,
+        )
+    return text % {"n": days}

@@ -7,6 +7,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from applications.call_form_models import (  # noqa: F401  (the call form's models, registered here)
@@ -23,60 +25,60 @@ from portal.models import TimeStampedModel
 
 class AccessMode(CallFormRules, TimeStampedModel):
     class Schedule(models.TextChoices):
-        CONTINUOUS = "continuous", "Continuously open"
-        CUTOFFS = "cutoffs", "Dated cut-offs"
+        CONTINUOUS = "continuous", _("Continuously open")
+        CUTOFFS = "cutoffs", _("Dated cut-offs")
 
     slug = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=120, unique=True)
-    short_name = models.CharField(max_length=40, help_text="E.g. 'Fast Lane'.")
+    short_name = models.CharField(max_length=40, help_text=_("E.g. 'Fast Lane'."))
     family = models.CharField(max_length=120, blank=True)
     description = models.TextField(blank=True)
     eligible_org_types = models.JSONField(
-        "eligible organisation types",
+        _("eligible organisation types"),
         default=list,
-        help_text="Organisation types that may apply under this mode.",
+        help_text=_("Organisation types that may apply under this mode."),
     )
     min_gpu_hours = models.PositiveIntegerField(
-        "minimum GPU-hours", null=True, blank=True, help_text="Empty: no published minimum."
+        _("minimum GPU-hours"), null=True, blank=True, help_text=_("Empty: no published minimum.")
     )
     max_gpu_hours = models.PositiveIntegerField(
-        "maximum GPU-hours", null=True, blank=True, help_text="Empty: no published maximum."
+        _("maximum GPU-hours"), null=True, blank=True, help_text=_("Empty: no published maximum.")
     )
     durations_months = models.JSONField(
-        "allowed durations (months)", default=list, help_text="E.g. [1, 2, 3]."
+        _("allowed durations (months)"), default=list, help_text=_("E.g. [1, 2, 3].")
     )
     schedule = models.CharField(max_length=12, choices=Schedule.choices)
     decision_target_working_days = models.PositiveSmallIntegerField(
-        help_text=(
+        help_text=_(
             "Working days of the factory's country (weekends and its public holidays "
             "excluded) from submission, or from the cut-off."
         )
     )
-    review_steps = models.JSONField(default=list, help_text="The steps, in order, as text.")
+    review_steps = models.JSONField(default=list, help_text=_("The steps, in order, as text."))
     technical_reviews = models.PositiveSmallIntegerField(
-        default=1, help_text="Technical reviewers routed to each application."
+        default=1, help_text=_("Technical reviewers routed to each application.")
     )
     scientific_reviews = models.PositiveSmallIntegerField(
-        default=0, help_text="Scientific (peer) reviewers routed to each application."
+        default=0, help_text=_("Scientific (peer) reviewers routed to each application.")
     )
     reviewer_identities_visible = models.BooleanField(
-        default=False, help_text="Applicants may see who reviewed their application."
+        default=False, help_text=_("Applicants may see who reviewed their application.")
     )
     systems = models.ManyToManyField(
-        System, blank=True, related_name="access_modes", help_text="Systems offering this mode."
+        System, blank=True, related_name="access_modes", help_text=_("Systems offering this mode.")
     )
     is_active = models.BooleanField(default=True)
     confidence_note = models.CharField(max_length=300, blank=True)
     sources = models.JSONField(default=list, blank=True)
     # What the mode's public page explains, from the reference file: text, never enforced.
-    size_note = models.TextField(blank=True, help_text="Sizes no solid or medium source gives.")
+    size_note = models.TextField(blank=True, help_text=_("Sizes no solid or medium source gives."))
     cost = models.CharField(max_length=300, blank=True)
-    cutoff_time = models.CharField(max_length=40, blank=True, help_text="E.g. '10:00 CET/CEST'.")
+    cutoff_time = models.CharField(max_length=40, blank=True, help_text=_("E.g. '10:00 CET/CEST'."))
     decision_counted_from = models.CharField(
-        max_length=12, blank=True, help_text="application or cut-off"
+        max_length=12, blank=True, help_text=_("application or cut-off")
     )
     decision_target_about_months = models.PositiveSmallIntegerField(null=True, blank=True)
-    eligibility = models.JSONField(default=dict, blank=True, help_text="Countries, conditions.")
+    eligibility = models.JSONField(default=dict, blank=True, help_text=_("Countries, conditions."))
     form_contents = models.JSONField(default=dict, blank=True)
     required_documents = models.JSONField(default=list, blank=True)
     notes = models.TextField(blank=True)
@@ -119,45 +121,45 @@ class Cutoff(models.Model):
 
 
 class AIDomain(models.TextChoices):
-    FOUNDATION = "foundation_models", "Foundation models / LLM"
-    HEALTH = "health", "Health"
-    MANUFACTURING = "manufacturing", "Manufacturing"
-    CLIMATE = "climate", "Climate"
-    CYBERSECURITY = "cybersecurity", "Cybersecurity"
-    OTHER = "other", "Other"
+    FOUNDATION = "foundation_models", _("Foundation models / LLM")
+    HEALTH = "health", _("Health")
+    MANUFACTURING = "manufacturing", _("Manufacturing")
+    CLIMATE = "climate", _("Climate")
+    CYBERSECURITY = "cybersecurity", _("Cybersecurity")
+    OTHER = "other", _("Other")
 
 
 class Workload(models.TextChoices):
-    TRAINING = "training", "Training"
-    FINE_TUNING = "fine_tuning", "Fine-tuning"
-    INFERENCE = "inference", "Inference"
+    TRAINING = "training", _("Training")
+    FINE_TUNING = "fine_tuning", _("Fine-tuning")
+    INFERENCE = "inference", _("Inference")
 
 
 class GDPRBasis(models.TextChoices):
-    CONSENT = "consent", "Consent (Art. 6(1)(a))"
-    CONTRACT = "contract", "Contract (Art. 6(1)(b))"
-    LEGAL_OBLIGATION = "legal_obligation", "Legal obligation (Art. 6(1)(c))"
-    VITAL_INTERESTS = "vital_interests", "Vital interests (Art. 6(1)(d))"
-    PUBLIC_TASK = "public_task", "Public task (Art. 6(1)(e))"
-    LEGITIMATE_INTERESTS = "legitimate_interests", "Legitimate interests (Art. 6(1)(f))"
+    CONSENT = "consent", _("Consent (Art. 6(1)(a))")
+    CONTRACT = "contract", _("Contract (Art. 6(1)(b))")
+    LEGAL_OBLIGATION = "legal_obligation", _("Legal obligation (Art. 6(1)(c))")
+    VITAL_INTERESTS = "vital_interests", _("Vital interests (Art. 6(1)(d))")
+    PUBLIC_TASK = "public_task", _("Public task (Art. 6(1)(e))")
+    LEGITIMATE_INTERESTS = "legitimate_interests", _("Legitimate interests (Art. 6(1)(f))")
 
 
 class AIActRisk(models.TextChoices):
-    MINIMAL = "minimal", "Minimal risk"
-    LIMITED = "limited", "Limited risk (transparency obligations)"
-    HIGH = "high", "High risk"
-    GPAI = "gpai", "General-purpose AI model"
-    PROHIBITED = "prohibited", "Prohibited practice"
+    MINIMAL = "minimal", _("Minimal risk")
+    LIMITED = "limited", _("Limited risk (transparency obligations)")
+    HIGH = "high", _("High risk")
+    GPAI = "gpai", _("General-purpose AI model")
+    PROHIBITED = "prohibited", _("Prohibited practice")
 
 
 class ApplicationStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Submitted"
-    UNDER_REVIEW = "under_review", "Under review"
-    NEEDS_ATTENTION = "needs_attention", "Needs attention"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    UNDER_REVIEW = "under_review", _("Under review")
+    NEEDS_ATTENTION = "needs_attention", _("Needs attention")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 S = ApplicationStatus
@@ -204,10 +206,12 @@ class Application(CallFormAnswers, TimeStampedModel):
     # Project
     title = models.CharField(max_length=200, blank=True)
     abstract = models.TextField(blank=True, max_length=5000)
-    ai_domain = models.CharField("AI domain", max_length=20, choices=AIDomain.choices, blank=True)
+    ai_domain = models.CharField(
+        _("AI domain"), max_length=20, choices=AIDomain.choices, blank=True
+    )
     workload = models.CharField(max_length=12, choices=Workload.choices, blank=True)
     model_parameters_billions = models.DecimalField(
-        "model size (billions of parameters)",
+        _("model size (billions of parameters)"),
         max_digits=8,
         decimal_places=2,
         null=True,
@@ -215,17 +219,17 @@ class Application(CallFormAnswers, TimeStampedModel):
         validators=[MinValueValidator(0)],
     )
     frameworks = models.CharField(
-        "frameworks and containers",
+        _("frameworks and containers"),
         max_length=500,
         blank=True,
-        help_text="E.g. PyTorch 2.5, Apptainer image from NGC.",
+        help_text=_("E.g. PyTorch 2.5, Apptainer image from NGC."),
     )
 
     # Resources
-    gpu_hours = models.PositiveIntegerField("GPU-hours", null=True, blank=True)
+    gpu_hours = models.PositiveIntegerField(_("GPU-hours"), null=True, blank=True)
     start_date = models.DateField(null=True, blank=True)
     duration_months = models.PositiveSmallIntegerField(
-        "duration (months)", null=True, blank=True, validators=[MaxValueValidator(36)]
+        _("duration (months)"), null=True, blank=True, validators=[MaxValueValidator(36)]
     )
 
     # Data and compliance
@@ -233,10 +237,10 @@ class Application(CallFormAnswers, TimeStampedModel):
     data_licence = models.CharField(max_length=200, blank=True)
     personal_data = models.BooleanField(null=True, blank=True)
     gdpr_basis = models.CharField(
-        "GDPR legal basis", max_length=24, choices=GDPRBasis.choices, blank=True
+        _("GDPR legal basis"), max_length=24, choices=GDPRBasis.choices, blank=True
     )
     ai_act_risk = models.CharField(
-        "EU AI Act risk (self-assessment)", max_length=12, choices=AIActRisk.choices, blank=True
+        _("EU AI Act risk (self-assessment)"), max_length=12, choices=AIActRisk.choices, blank=True
     )
 
     # Set by services
@@ -282,7 +286,7 @@ class Application(CallFormAnswers, TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return self.title or f"Untitled application #{self.pk}"
+        return self.title or gettext("Untitled application #%(number)s") % {"number": self.pk}
 
     def get_absolute_url(self) -> str:
         return reverse("applications:application-detail", kwargs={"pk": self.pk})
@@ -365,19 +369,19 @@ class ApplicationEvent(models.Model):
     """One change of an application: the timeline and the audit trail. Written by services."""
 
     class Kind(models.TextChoices):
-        CREATED = "created", "Created"
-        EDITED = "edited", "Edited"
-        SUBMITTED = "submitted", "Submitted"
-        WITHDRAWN = "withdrawn", "Withdrawn"
-        ROUTED = "routed", "Routed to reviewers"
-        NEEDS_ATTENTION = "needs_attention", "Needs attention"
-        REVIEWED = "reviewed", "Review received"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
+        CREATED = "created", _("Created")
+        EDITED = "edited", _("Edited")
+        SUBMITTED = "submitted", _("Submitted")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        ROUTED = "routed", _("Routed to reviewers")
+        NEEDS_ATTENTION = "needs_attention", _("Needs attention")
+        REVIEWED = "reviewed", _("Review received")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
         # The allocation's life after the award (allocations.services).
-        ALLOCATION = "allocation", "Allocation"
-        CHANGE_REQUEST = "change_request", "Change request"
-        REPORT = "report", "Report"
+        ALLOCATION = "allocation", _("Allocation")
+        CHANGE_REQUEST = "change_request", _("Change request")
+        REPORT = "report", _("Report")
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(
@@ -389,7 +393,7 @@ class ApplicationEvent(models.Model):
     message = models.CharField(max_length=500, blank=True)
     extra = models.JSONField(default=dict, blank=True)
     internal = models.BooleanField(
-        default=False, help_text="Shown to staff and reviewers only, never to the applicant."
+        default=False, help_text=_("Shown to staff and reviewers only, never to the applicant.")
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

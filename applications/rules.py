@@ -10,6 +10,9 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from applications.call_form import call_form_errors
 from applications.intake import system_intake
@@ -18,21 +21,24 @@ from factories.models import System
 from organisations.models import Membership, OrganisationType
 
 if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
     from accounts.models import User
 
-REQUIRED_FOR_SUBMISSION = {
-    "organisation": "Choose the organisation you apply for.",
-    "access_mode": "Choose an access mode.",
-    "system": "Choose the system you want to use.",
-    "title": "Give the project a title.",
-    "abstract": "Describe the project in an abstract.",
-    "ai_domain": "Choose the AI domain of the project.",
-    "workload": "Say whether you will train, fine-tune or run inference.",
-    "data_sources": "Describe the data you will use.",
-    "ai_act_risk": "Give your EU AI Act risk self-assessment.",
-    "gpu_hours": "Say how many GPU-hours you need.",
-    "start_date": "Choose a start date.",
-    "duration_months": "Choose a duration.",
+# Lazy: each is made a str, in the request's language, where the errors are gathered.
+REQUIRED_FOR_SUBMISSION: dict[str, StrOrPromise] = {
+    "organisation": _("Choose the organisation you apply for."),
+    "access_mode": _("Choose an access mode."),
+    "system": _("Choose the system you want to use."),
+    "title": _("Give the project a title."),
+    "abstract": _("Describe the project in an abstract."),
+    "ai_domain": _("Choose the AI domain of the project."),
+    "workload": _("Say whether you will train, fine-tune or run inference."),
+    "data_sources": _("Describe the data you will use."),
+    "ai_act_risk": _("Give your EU AI Act risk self-assessment."),
+    "gpu_hours": _("Say how many GPU-hours you need."),
+    "start_date": _("Choose a start date."),
+    "duration_months": _("Choose a duration."),
 }
 
 Errors = dict[str, list[str]]
@@ -61,16 +67,19 @@ def system_operational_error(system: System, start: date) -> str | None:
         return None
     end = _period_end(system)
     if end is None:
-        return (
-            f"{system.name} has not announced when it will be operational: choose an "
+        return gettext(
+            "%(system)s has not announced when it will be operational: choose an "
             "operational system."
-        )
+        ) % {"system": system.name}
     if start <= end:
-        return (
-            f"{system.name} is not expected to be operational by {start:%-d %B %Y} "
-            f"(announced: {system.available_from_display}). Choose a later start date or "
-            "another system."
-        )
+        return gettext(
+            "%(system)s is not expected to be operational by %(date)s "
+            "(announced: %(announced)s). Choose a later start date or another system."
+        ) % {
+            "system": system.name,
+            "date": date_format(start, "j F Y"),
+            "announced": system.available_from_display,
+        }
     return None
 
 
@@ -92,31 +101,41 @@ def submission_errors(
             application,
             field if field not in {"organisation", "access_mode", "system"} else f"{field}_id",
         ) in (None, ""):
-            add(field, message)
+            add(field, str(message))
     if application.personal_data is None:
-        add("personal_data", "Say whether the project processes personal data.")
+        add("personal_data", gettext("Say whether the project processes personal data."))
     elif application.personal_data and not application.gdpr_basis:
-        add("gdpr_basis", "Give the GDPR legal basis for processing personal data.")
+        add("gdpr_basis", gettext("Give the GDPR legal basis for processing personal data."))
     if application.ai_act_risk == "prohibited":
         add(
             "ai_act_risk",
-            "Projects that fall under the EU AI Act's prohibited practices cannot be supported.",
+            gettext(
+                "Projects that fall under the EU AI Act's prohibited practices cannot be supported."
+            ),
         )
 
     if not user_email_verified(user):
-        add("applicant", "Verify your email address before submitting.")
+        add("applicant", gettext("Verify your email address before submitting."))
 
     org = application.organisation
     mode = application.access_mode
     system = application.system
     if org is not None and not Membership.objects.filter(user=user, organisation=org).exists():
-        add("organisation", f"You are not a member of {org.legal_name}.")
-    if org is not None and mode is not None and org.org_type not in mode.eligible_org_types:
-        allowed = ", ".join(mode.get_eligible_org_types_display()) or "nobody"
         add(
             "organisation",
-            f"{mode.short_name} is open to {allowed}; "
-            f"{org.legal_name} is registered as {org.get_org_type_display()}.",
+            gettext("You are not a member of %(organisation)s.") % {"organisation": org.legal_name},
+        )
+    if org is not None and mode is not None and org.org_type not in mode.eligible_org_types:
+        allowed = ", ".join(mode.get_eligible_org_types_display()) or gettext("nobody")
+        add(
+            "organisation",
+            gettext("%(mode)s is open to %(allowed)s; %(organisation)s is registered as %(type)s.")
+            % {
+                "mode": mode.short_name,
+                "allowed": allowed,
+                "organisation": org.legal_name,
+                "type": org.get_org_type_display(),
+            },
         )
     if (
         org is not None
@@ -125,7 +144,11 @@ def submission_errors(
     ):
         add(
             "organisation",
-            f"{org.legal_name} needs an SME self-declaration before applying as an SME or startup.",
+            gettext(
+                "%(organisation)s needs an SME self-declaration before applying as an SME or "
+                "startup."
+            )
+            % {"organisation": org.legal_name},
         )
     if org is not None and system is not None:
         # An overdue final report at this site blocks the organisation's new applications there
@@ -140,11 +163,15 @@ def submission_errors(
 
     if mode is not None:
         if not mode.is_active:
-            add("access_mode", f"{mode.short_name} is not accepting applications.")
+            add(
+                "access_mode",
+                gettext("%(mode)s is not accepting applications.") % {"mode": mode.short_name},
+            )
         if mode.schedule == AccessMode.Schedule.CUTOFFS and next_cutoff(mode, now) is None:
             add(
                 "access_mode",
-                f"{mode.short_name} has no open cut-off: the next one has not been published yet.",
+                gettext("%(mode)s has no open cut-off: the next one has not been published yet.")
+                % {"mode": mode.short_name},
             )
         eligible = org is None or org.org_type in mode.eligible_org_types
         if system is not None and mode.is_active and eligible:  # else said above already
@@ -155,30 +182,40 @@ def submission_errors(
         hours = application.gpu_hours
         if hours is not None:
             if hours <= 0:
-                add("gpu_hours", "Ask for more than 0 GPU-hours.")
+                add("gpu_hours", gettext("Ask for more than 0 GPU-hours."))
             elif mode.min_gpu_hours is not None and hours < mode.min_gpu_hours:
                 add(
                     "gpu_hours",
-                    f"{mode.short_name} starts at {mode.min_gpu_hours:,} GPU-hours; "
-                    f"you asked for {hours:,}.",
+                    gettext("%(mode)s starts at %(least)s GPU-hours; you asked for %(hours)s.")
+                    % {
+                        "mode": mode.short_name,
+                        "least": number_format(mode.min_gpu_hours, force_grouping=True),
+                        "hours": number_format(hours, force_grouping=True),
+                    },
                 )
             elif mode.max_gpu_hours is not None and hours > mode.max_gpu_hours:
                 add(
                     "gpu_hours",
-                    f"{mode.short_name} allows at most {mode.max_gpu_hours:,} "
-                    f"GPU-hours; you asked for {hours:,}.",
+                    gettext("%(mode)s allows at most %(most)s GPU-hours; you asked for %(hours)s.")
+                    % {
+                        "mode": mode.short_name,
+                        "most": number_format(mode.max_gpu_hours, force_grouping=True),
+                        "hours": number_format(hours, force_grouping=True),
+                    },
                 )
         months = application.duration_months
         if months is not None and months not in mode.durations_months:
             allowed = ", ".join(str(m) for m in mode.durations_months)
             add(
                 "duration_months",
-                f"{mode.short_name} allows durations of {allowed} months; you chose {months}.",
+                # Translators: "allowed" is a list of numbers of months, e.g. "1, 2, 3".
+                gettext("%(mode)s allows durations of %(allowed)s months; you chose %(months)s.")
+                % {"mode": mode.short_name, "allowed": allowed, "months": months},
             )
 
     if application.start_date is not None:
         if application.start_date < today:
-            add("start_date", "The start date is in the past.")
+            add("start_date", gettext("The start date is in the past."))
         elif system is not None:
             problem = system_operational_error(system, application.start_date)
             if problem:
@@ -187,7 +224,11 @@ def submission_errors(
     limit = settings.ATTACHMENT_MAX_BYTES
     for attachment in application.attachments.all():
         if attachment.size > limit:
-            add("attachments", f"{attachment.name} is larger than {limit // 1_048_576} MB.")
+            add(
+                "attachments",
+                gettext("%(name)s is larger than %(mb)s MB.")
+                % {"name": attachment.name, "mb": limit // 1_048_576},
+            )
     # The call form's parts: resources per partition, milestones, ethics, PI contract, consent.
     for field, messages in call_form_errors(application).items():
         errors.setdefault(field, []).extend(messages)

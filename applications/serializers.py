@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import QuerySet
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -32,11 +34,16 @@ from portal.api import Conflict
 from portal.api_rows import iso_date, row_context
 from portal.validators import InputSerializer
 
-UNKNOWN_REFERENCE = {
-    "organisation": "You are not a member of an organisation numbered {}.",
-    "access_mode": "There is no open access mode {!r}.",
-    "system": "There is no system {!r}.",
-    "partition": "There is no partition numbered {}.",
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+# Lazy: made a str in the request's language where the error is raised. The slugs are quoted
+# as Python quotes them (repr), the numbers as they are.
+UNKNOWN_REFERENCE: dict[str, StrOrPromise] = {
+    "organisation": _("You are not a member of an organisation numbered %(value)s."),
+    "access_mode": _("There is no open access mode %(value)s."),
+    "system": _("There is no system %(value)s."),
+    "partition": _("There is no partition numbered %(value)s."),
 }
 
 
@@ -84,7 +91,7 @@ class EventSerializer(serializers.ModelSerializer):
             return None
         if event.actor_id == event.application.applicant_id:
             return str(event.actor)
-        return "AI Factory staff"
+        return gettext("AI Factory staff")
 
 
 class TeamMemberSerializer(serializers.ModelSerializer):
@@ -234,7 +241,8 @@ class ApplicationListSerializer(ApplicationSerializer):
 class TeamMemberInputSerializer(InputSerializer):
     name = serializers.CharField(max_length=200)
     email = serializers.EmailField(
-        max_length=254, validators=[RegexValidator(EMAIL_PATTERN, "Enter a valid email address.")]
+        max_length=254,
+        validators=[RegexValidator(EMAIL_PATTERN, _("Enter a valid email address."))],
     )
     role = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     affiliation = serializers.CharField(
@@ -306,7 +314,11 @@ class ApplicationInputSerializer(CallFormInputSerializer):
     def validate_team_members(self, members: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Each member whole, in a PATCH too (DRF makes nested fields optional there)."""
         errors = [
-            {name: ["This field is required."] for name in ("name", "email") if name not in m}
+            {
+                name: [gettext("This field is required.")]
+                for name in ("name", "email")
+                if name not in m
+            }
             for m in members
         ]
         if any(errors):
@@ -334,13 +346,16 @@ class ApplicationInputSerializer(CallFormInputSerializer):
             if found is None:
                 # Someone else's organisation reads as unknown: the API does not tell which
                 # organisation ids exist.
-                errors[name] = [UNKNOWN_REFERENCE[name].format(value)]
+                shown = value if name == "organisation" else repr(value)
+                errors[name] = [str(UNKNOWN_REFERENCE[name]) % {"value": shown}]
             attrs[name] = found
-        resolve_partitions(attrs, errors, UNKNOWN_REFERENCE["partition"])
+        resolve_partitions(attrs, errors, str(UNKNOWN_REFERENCE["partition"]))
         emails = [m["email"].lower() for m in attrs.get("team_members") or ()]
         twice = sorted({e for e in emails if emails.count(e) > 1})
         if twice:
-            errors["team_members"] = [f"{e} is listed twice." for e in twice]
+            errors["team_members"] = [
+                gettext("%(email)s is listed twice.") % {"email": e} for e in twice
+            ]
         if errors:
             raise Conflict(errors)
         return attrs

@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext, ngettext
 
 from applications import uploads
 from applications.call_form_models import CALL_FORM_FIELDS
@@ -81,8 +83,11 @@ def application_transition(
     from_status = application.status
     if not can_transition(from_status, to_status):
         raise ValidationError(
-            f"An application that is {ApplicationStatus(from_status).label.lower()} cannot "
-            f"become {ApplicationStatus(to_status).label.lower()}."
+            gettext("An application that is %(from)s cannot become %(to)s.")
+            % {
+                "from": str(ApplicationStatus(from_status).label).lower(),
+                "to": str(ApplicationStatus(to_status).label).lower(),
+            }
         )
     application.status = to_status
     application.save(update_fields=["status", *fields, "updated_at"])
@@ -144,7 +149,9 @@ def _check_choices_belong_to_user(user: User, values: dict[str, Any]) -> None:
         organisation is not None
         and not Membership.objects.filter(user=user, organisation=organisation).exists()
     ):
-        raise ValidationError({"organisation": ["You are not a member of this organisation."]})
+        raise ValidationError(
+            {"organisation": [gettext("You are not a member of this organisation.")]}
+        )
 
 
 def _check_start_date(values: dict[str, Any]) -> None:
@@ -156,8 +163,14 @@ def _check_start_date(values: dict[str, Any]) -> None:
         raise ValidationError(
             {
                 "start_date": [
-                    f"The start date may be at most {horizon} days ahead "
-                    f"(on {latest.isoformat()} at the latest)."
+                    ngettext(
+                        "The start date may be at most %(days)s day ahead "
+                        "(on %(date)s at the latest).",
+                        "The start date may be at most %(days)s days ahead "
+                        "(on %(date)s at the latest).",
+                        horizon,
+                    )
+                    % {"days": horizon, "date": latest.isoformat()}
                 ]
             }
         )
@@ -166,7 +179,7 @@ def _check_start_date(values: dict[str, Any]) -> None:
 def _apply_values(application: Application, values: dict[str, Any]) -> list[str]:
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
-        raise ValidationError({f: ["This field cannot be set."] for f in sorted(unknown)})
+        raise ValidationError({f: [gettext("This field cannot be set.")] for f in sorted(unknown)})
     _check_start_date(values)
     changed = []
     for field, value in values.items():
@@ -200,8 +213,8 @@ def application_update(*, application: Application, actor: User, **values: Any) 
     application = Application.objects.select_for_update().get(pk=application.pk)
     if not application.is_editable:
         raise ValidationError(
-            f"This application is {application.get_status_display().lower()}: "
-            "only drafts can be edited."
+            gettext("This application is %(status)s: only drafts can be edited.")
+            % {"status": application.get_status_display().lower()}
         )
     _check_choices_belong_to_user(actor, values)
     changed = _apply_values(application, values)
@@ -226,7 +239,7 @@ def team_members_set(
 ) -> None:
     application = Application.objects.select_for_update().get(pk=application.pk)
     if not application.is_editable:
-        raise ValidationError("Only drafts can be edited.")
+        raise ValidationError(gettext("Only drafts can be edited."))
     seen = set()
     rows = []
     for i, member in enumerate(members):
@@ -234,7 +247,12 @@ def team_members_set(
         row.full_clean(exclude=["application"])
         if row.email.lower() in seen:
             raise ValidationError(
-                {"team_members": [f"Member {i + 1}: {row.email} is listed twice."]}
+                {
+                    "team_members": [
+                        gettext("Member %(n)s: %(email)s is listed twice.")
+                        % {"n": i + 1, "email": row.email}
+                    ]
+                }
             )
         seen.add(row.email.lower())
         rows.append(row)
@@ -254,19 +272,20 @@ def attachment_error(upload: UploadedFile) -> str | None:
     """Refuse anything that is not a PDF by content, or is over the size limit."""
     limit = settings.ATTACHMENT_MAX_BYTES
     if upload.size is not None and upload.size > limit:
-        return (
-            f"{upload.name} is {upload.size / 1_048_576:.1f} MB: attachments may be at most "
-            f"{limit // 1_048_576} MB."
-        )
+        return gettext("%(name)s is %(size)s MB: attachments may be at most %(most)s MB.") % {
+            "name": upload.name,
+            "size": number_format(upload.size / 1_048_576, decimal_pos=1),
+            "most": limit // 1_048_576,
+        }
     # Parsed: no JavaScript, launch actions or embedded files (applications/uploads.py).
-    return uploads.pdf_error(upload, upload.name or "The file")
+    return uploads.pdf_error(upload, upload.name or gettext("The file"))
 
 
 @transaction.atomic
 def attachment_add(*, application: Application, actor: User, upload: UploadedFile) -> Attachment:
     application = Application.objects.select_for_update().get(pk=application.pk)
     if not application.is_editable:
-        raise ValidationError("Only drafts can be edited.")
+        raise ValidationError(gettext("Only drafts can be edited."))
     error = attachment_error(upload)
     if error:
         raise ValidationError({"attachments": [error]})
@@ -295,7 +314,7 @@ def attachment_add(*, application: Application, actor: User, upload: UploadedFil
 def attachment_remove(*, attachment: Attachment, actor: User) -> None:
     application = Application.objects.select_for_update().get(pk=attachment.application_id)
     if not application.is_editable:
-        raise ValidationError("Only drafts can be edited.")
+        raise ValidationError(gettext("Only drafts can be edited."))
     name = attachment.name
     attachment.file.delete(save=False)
     attachment.delete()
@@ -322,8 +341,8 @@ def application_submit(*, application: Application, actor: User) -> Application:
             if application.submitted_at is not None and application.status != "withdrawn":
                 return application
             raise ValidationError(
-                f"This application is {application.get_status_display().lower()} and cannot be "
-                "submitted."
+                gettext("This application is %(status)s and cannot be submitted.")
+                % {"status": application.get_status_display().lower()}
             )
         now = timezone.now()
         errors = submission_errors(application, user=actor, now=now)
@@ -386,8 +405,8 @@ def application_withdraw(*, application: Application, actor: User) -> Applicatio
         return application
     if not can_transition(application.status, ApplicationStatus.WITHDRAWN):
         raise ValidationError(
-            f"This application is already {application.get_status_display().lower()}: it can "
-            "no longer be withdrawn."
+            gettext("This application is already %(status)s: it can no longer be withdrawn.")
+            % {"status": application.get_status_display().lower()}
         )
     application_transition(
         application,

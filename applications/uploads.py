@@ -16,6 +16,8 @@ import unicodedata
 from typing import IO, TYPE_CHECKING, Any
 
 from django.http import FileResponse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError, PyPdfError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
@@ -27,10 +29,11 @@ PDF_MAGIC = b"%PDF-"
 # A PDF of 10 MB has some thousands of objects; past this it is refused rather than walked.
 MAX_OBJECTS = 200_000
 
-# Keys and action types, and what each means to the applicant.
-_JAVASCRIPT = "contains JavaScript"
-_LAUNCH = "contains a launch action (it could start a program)"
-_EMBEDDED = "contains embedded files"
+# Keys and action types, and what each means to the applicant (lazy: made a str in the
+# request's language where the refusal is built). Each follows the file's name.
+_JAVASCRIPT = _("contains JavaScript")
+_LAUNCH = _("contains a launch action (it could start a program)")
+_EMBEDDED = _("contains embedded files")
 ACTIVE_KEYS = {
     "/JS": _JAVASCRIPT,
     "/JavaScript": _JAVASCRIPT,
@@ -72,14 +75,22 @@ def pdf_error(upload: IO[bytes], name: str) -> str | None:
     head = upload.read(1024)
     upload.seek(0)
     if not head.startswith(PDF_MAGIC):
-        return f"{name} is not a PDF file (its content is not PDF, whatever its name)."
+        return gettext(
+            "%(name)s is not a PDF file (its content is not PDF, whatever its name)."
+        ) % {"name": name}
     try:
         problem = _active_content(upload)
     except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, RecursionError):
-        problem = "cannot be read as a PDF (it is damaged or not a real PDF)"
+        problem = gettext("cannot be read as a PDF (it is damaged or not a real PDF)")
     finally:
         upload.seek(0)
-    return f"{name} {problem}: it cannot be attached." if problem else None
+    if not problem:
+        return None
+    # Translators: "problem" says what the file holds, e.g. "contains JavaScript".
+    return gettext("%(name)s %(problem)s: it cannot be attached.") % {
+        "name": name,
+        "problem": problem,
+    }
 
 
 def _active_content(upload: IO[bytes]) -> str | None:
@@ -87,7 +98,7 @@ def _active_content(upload: IO[bytes]) -> str | None:
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     reader = PdfReader(upload, strict=False)
     if reader.is_encrypted:
-        return "is encrypted (password-protected), so its content cannot be checked"
+        return gettext("is encrypted (password-protected), so its content cannot be checked")
     return _walk(reader.trailer)
 
 
@@ -106,7 +117,7 @@ def _walk(root: Any) -> str | None:
             item = item.get_object()
         visited += 1
         if visited > MAX_OBJECTS:
-            return "has too many objects to be checked"
+            return gettext("has too many objects to be checked")
         if isinstance(item, DictionaryObject):
             problem = _dictionary_problem(item)
             if problem:
@@ -120,15 +131,15 @@ def _walk(root: Any) -> str | None:
 def _dictionary_problem(item: DictionaryObject) -> str | None:
     for key in item:
         if key in ACTIVE_KEYS:
-            return ACTIVE_KEYS[key]
+            return str(ACTIVE_KEYS[key])
     action = item.get("/S")
     if action in ACTIVE_ACTIONS:
-        return ACTIVE_ACTIONS[str(action)]
+        return str(ACTIVE_ACTIONS[str(action)])
     kind = item.get("/Type")
     if kind in ACTIVE_TYPES and ("/EF" in item or kind == "/EmbeddedFile"):
-        return ACTIVE_TYPES[str(kind)]
+        return str(ACTIVE_TYPES[str(kind)])
     if "/EF" in item:
-        return _EMBEDDED
+        return str(_EMBEDDED)
     return None
 
 

@@ -157,7 +157,7 @@ def application_edit(request: AuthenticatedHttpRequest, pk: int, step: str) -> H
     if step not in STEP_NAMES:
         raise Http404
     if not application.is_editable:
-        messages.info(request, "Only drafts can be edited.")
+        messages.info(request, gettext("Only drafts can be edited."))
         return redirect(application)
     index = STEP_NAMES.index(step)
     context = {
@@ -198,7 +198,7 @@ def application_edit(request: AuthenticatedHttpRequest, pk: int, step: str) -> H
             if go == "back" and index > 0:
                 return redirect(_step_url(application, STEP_NAMES[index - 1]))
             if go == "stay":
-                messages.success(request, "Saved.")
+                messages.success(request, gettext("Saved."))
                 return redirect(_step_url(application, step))
             return redirect(_step_url(application, STEP_NAMES[index + 1]))
     context.update(
@@ -292,9 +292,11 @@ def application_submit(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     try:
         services.application_submit(application=application, actor=request.user)
     except ValidationError:
-        messages.error(request, "The application cannot be submitted yet: see the problems below.")
+        messages.error(
+            request, gettext("The application cannot be submitted yet: see the problems below.")
+        )
         return redirect(_step_url(application, "review"))
-    messages.success(request, "Your application was submitted.")
+    messages.success(request, gettext("Your application was submitted."))
     return redirect(application)
 
 
@@ -307,7 +309,7 @@ def application_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, "Your application was withdrawn.")
+        messages.success(request, gettext("Your application was withdrawn."))
     return redirect(application)
 
 

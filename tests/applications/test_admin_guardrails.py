@@ -249,13 +249,13 @@ def test_it_refuses_to_delete_a_user_who_acted_in_the_audit_trail(client, sam, r
     text = _text(page.content.decode())
     assert "Cannot delete user" in text
     assert (
-        "1 application event(s) record rita@example.org as their actor: deactivate the user "
+        "1 application event records rita@example.org as its actor: deactivate the user "
         "(untick Active) instead of deleting them."
     ) in text
     assert response.status_code == 200
     assert "Cannot delete user" in response.content.decode()
     assert bulk.status_code == 200
-    assert "rita@example.org as their actor" in bulk.content.decode()
+    assert "rita@example.org as its actor" in bulk.content.decode()
     assert User.objects.filter(pk=rita.pk).exists()
     event.refresh_from_db()
     assert event.actor == rita

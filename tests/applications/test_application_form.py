@@ -251,7 +251,7 @@ def test_it_offers_only_the_systems_that_can_take_it_and_greys_out_the_others(
     assert len(systems) == System.objects.exclude(status=System.Status.RETIRED).count()
     assert options(html, "duration_months") == {
         "": "Choose",
-        "1": "1 months",
+        "1": "1 month",
         "2": "2 months",
         "3": "3 months",
     }
