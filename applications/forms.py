@@ -223,7 +223,7 @@ class ResourcesStepForm(StepForm):
             ]
         else:
             choices = [("", pgettext("a select's empty choice", "Choose"))] + [
-                (m, ngettext("%(n)s month", "%(n)s months", m) % {"n": m})
+                (m, ngettext("%(n)s month", "%(n)s months", int(m)) % {"n": m})
                 for m in mode.durations_months
             ]
             self.fields["duration_months"].widget = forms.Select(choices=choices)

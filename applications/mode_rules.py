@@ -74,9 +74,9 @@ def durations_text(mode: AccessMode) -> str:
             "last": months[-1],
         }
     # Translators: "months" is one number or a choice of them, e.g. "1, 2 or 3".
-    return ngettext("%(months)s month", "%(months)s months", max(mode.durations_months)) % {
-        "months": joined
-    }
+    return ngettext(
+        "%(months)s month", "%(months)s months", max(int(m) for m in mode.durations_months)
+    ) % {"months": joined}
 
 
 def schedule_text(mode: AccessMode, cutoff: Cutoff | None, now: datetime) -> str:
