@@ -83,12 +83,14 @@ def antenna_options() -> list[Antenna]:
 
 
 def system_list() -> QuerySet[System]:
-    return System.objects.select_related("factory")
+    """Systems with their factory and partitions: two queries whatever the number of systems."""
+    return System.objects.select_related("factory").prefetch_related("partitions")
 
 
 def system_get(*, slug: str) -> System:
+    """One system with its sources and partitions (by name) prefetched: no query per partition."""
     queryset = System.objects.select_related("factory").prefetch_related(
-        Prefetch("sources", queryset=Source.objects.order_by("pk"))
+        Prefetch("sources", queryset=Source.objects.order_by("pk")), "partitions"
     )
     return get_object_or_404(queryset, slug=slug)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .models import AIFactory, Antenna, AntennaLink, Source, System
+from .models import AIFactory, Antenna, AntennaLink, Partition, Source, System
 
 
 class SourceSerializer(serializers.ModelSerializer):
@@ -100,8 +100,18 @@ class FactoryRefSerializer(serializers.ModelSerializer):
         fields = ["slug", "name", "short_name", "url", "city", "country"]
 
 
+class PartitionSerializer(serializers.ModelSerializer):
+    """A part of a system applicants ask resources on. `gpus_per_node`: its own figure, null
+    where it is the system's (or not yet published); `is_open`: offered in the form now."""
+
+    class Meta:
+        model = Partition
+        fields = ["id", "name", "accelerator", "gpus_per_node", "is_open"]
+
+
 class SystemSerializer(SystemSummarySerializer):
     factory = FactoryRefSerializer(read_only=True)
+    partitions = PartitionSerializer(many=True, read_only=True)
 
     class Meta(SystemSummarySerializer.Meta):
         fields = [
@@ -109,6 +119,8 @@ class SystemSerializer(SystemSummarySerializer):
             "factory",
             "vendor",
             "nodes",
+            "gpus_per_node",
+            "partitions",
             "available_from_note",
             "allocatable_gpu_hours_per_year",
             "notes",

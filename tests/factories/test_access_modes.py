@@ -145,8 +145,9 @@ def test_it_gives_the_reason_over_the_api(client, lumi, modes):
 def test_it_uses_a_fixed_number_of_queries_for_a_system_page_whatever_the_number_of_modes(
     client, lumi, modes, django_assert_num_queries
 ):
-    # the system, its sources, the modes, their offers of it, its site's roles, its ledger
-    with django_assert_num_queries(6):
+    # the system, its sources, its partitions, the modes, their offers of it, its site's roles,
+    # its ledger
+    with django_assert_num_queries(7):
         client.get("/systems/lumi/")
     for i in range(5):
         AccessMode.objects.create(
@@ -157,9 +158,9 @@ def test_it_uses_a_fixed_number_of_queries_for_a_system_page_whatever_the_number
             decision_target_working_days=5,
         ).systems.add(lumi)
 
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert "Apply for Extra 4 on LUMI" in client.get("/systems/lumi/").content.decode()
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         client.get("/api/v1/systems/lumi/")
 
 

@@ -291,7 +291,7 @@ def test_it_answers_404_json_for_a_page_out_of_range(client, catalogue, page):
     [
         (f"{FACTORIES}?page_size=100", 4),  # count, factories, their systems, antenna links
         (f"{FACTORIES}?page_size=100&kind=supercomputer", 4),
-        (f"{SYSTEMS}?page_size=100", 2),  # count, systems with their factory
+        (f"{SYSTEMS}?page_size=100", 3),  # count, systems with their factory, their partitions
     ],
 )
 def test_it_uses_the_same_queries_for_19_or_82_factories(
@@ -311,9 +311,10 @@ def test_it_uses_the_same_queries_for_19_or_82_factories(
 
 @pytest.mark.parametrize(
     ("url", "queries"),
-    # a system: itself, its sources, and whether it takes applications (the modes, none in
-    # this fixture, and its site's roles; tests/factories/test_access_modes.py has them all)
-    [(f"{FACTORIES}lumi-aif/", 5), (f"{SYSTEMS}lumi/", 4)],
+    # a system: itself, its sources, its partitions, and whether it takes applications (the
+    # modes, none in this fixture, and its site's roles; tests/factories/test_access_modes.py
+    # has them all)
+    [(f"{FACTORIES}lumi-aif/", 5), (f"{SYSTEMS}lumi/", 5)],
 )
 def test_it_uses_a_fixed_number_of_queries_for_one_object(
     client, catalogue, django_assert_num_queries, url, queries

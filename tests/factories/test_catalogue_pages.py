@@ -350,8 +350,9 @@ def test_it_returns_a_404_page_for_an_unknown_factory_or_system(client, catalogu
 @pytest.mark.parametrize(
     ("url", "queries"),
     # factory + systems + systems' sources + factory's sources + antenna links; system + its
-    # sources + whether it takes applications (the modes, none in this fixture, site roles)
-    [("/factories/lumi-aif/", 5), ("/systems/lumi-ai/", 4)],
+    # sources + its partitions + whether it takes applications (the modes, none in this
+    # fixture, site roles)
+    [("/factories/lumi-aif/", 5), ("/systems/lumi-ai/", 5)],
 )
 def test_it_uses_a_fixed_number_of_queries_for_a_detail_page(
     client, catalogue, django_assert_num_queries, url, queries
