@@ -193,7 +193,12 @@ class Application(CallFormAnswers, TimeStampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications"
     )
     organisation = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="applications"
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="applications",
+        verbose_name=_("organisation"),
     )
     access_mode = models.ForeignKey(
         AccessMode, on_delete=models.PROTECT, null=True, blank=True, related_name="applications"
@@ -204,12 +209,12 @@ class Application(CallFormAnswers, TimeStampedModel):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
 
     # Project
-    title = models.CharField(max_length=200, blank=True)
-    abstract = models.TextField(blank=True, max_length=5000)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    abstract = models.TextField(_("abstract"), blank=True, max_length=5000)
     ai_domain = models.CharField(
         _("AI domain"), max_length=20, choices=AIDomain.choices, blank=True
     )
-    workload = models.CharField(max_length=12, choices=Workload.choices, blank=True)
+    workload = models.CharField(_("workload"), max_length=12, choices=Workload.choices, blank=True)
     model_parameters_billions = models.DecimalField(
         _("model size (billions of parameters)"),
         max_digits=8,
@@ -227,14 +232,14 @@ class Application(CallFormAnswers, TimeStampedModel):
 
     # Resources
     gpu_hours = models.PositiveIntegerField(_("GPU-hours"), null=True, blank=True)
-    start_date = models.DateField(null=True, blank=True)
+    start_date = models.DateField(_("start date"), null=True, blank=True)
     duration_months = models.PositiveSmallIntegerField(
         _("duration (months)"), null=True, blank=True, validators=[MaxValueValidator(36)]
     )
 
     # Data and compliance
-    data_sources = models.TextField(blank=True, max_length=3000)
-    data_licence = models.CharField(max_length=200, blank=True)
+    data_sources = models.TextField(_("data sources"), blank=True, max_length=3000)
+    data_licence = models.CharField(_("data licence"), max_length=200, blank=True)
     personal_data = models.BooleanField(null=True, blank=True)
     gdpr_basis = models.CharField(
         _("GDPR legal basis"), max_length=24, choices=GDPRBasis.choices, blank=True
@@ -327,10 +332,10 @@ class TeamMember(models.Model):
     application = models.ForeignKey(
         Application, on_delete=models.CASCADE, related_name="team_members"
     )
-    name = models.CharField(max_length=200)
-    email = models.EmailField()
-    role = models.CharField(max_length=120, blank=True)
-    affiliation = models.CharField(max_length=200, blank=True)
+    name = models.CharField(_("name"), max_length=200)
+    email = models.EmailField(_("email"))
+    role = models.CharField(_("role"), max_length=120, blank=True)
+    affiliation = models.CharField(_("affiliation"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["pk"]

@@ -4,7 +4,8 @@ Which language a page is in is decided by Django's LocaleMiddleware, in this ord
 cookie (`settings.LANGUAGE_COOKIE_NAME`), the browser's Accept-Language, `LANGUAGE_CODE`. URLs
 carry no language prefix. A signed-in user's choice is stored with their email preferences
 (`NotificationPreference.language`, which their emails already use) and put into the cookie
-when they sign in, on any browser.
+when they sign in, on any browser; until they choose, the language of their first sign-in is
+stored (so emails to a German-speaking applicant are German from the start).
 """
 
 from __future__ import annotations
@@ -84,13 +85,19 @@ def on_user_logged_in(
 ) -> None:
     """allauth's `user_logged_in` (it carries the response): the user's stored language, when
     they chose one, becomes this browser's language cookie and this request's language (the
-    "signed in" message is written in it). No choice: the cookie or Accept-Language decides."""
+    "signed in" message is written in it). No choice yet: the language this sign-in happened in
+    (the cookie's or Accept-Language's) is stored for them, so that their emails and letters are
+    written in the language they use the portal in until they choose another."""
     from notifications.models import NotificationPreference
+    from notifications.services import notification_language_set
 
     language = (
         NotificationPreference.objects.filter(user=user).values_list("language", flat=True).first()
     )
     if not language or language not in language_codes():
+        current = getattr(request, "LANGUAGE_CODE", "") or translation.get_language()
+        if current in language_codes():
+            notification_language_set(user=user, language=current)
         return
     translation.activate(language)
     request.LANGUAGE_CODE = language  # as LocaleMiddleware sets it

@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
+from django.utils import translation
+from django.utils.translation import gettext
 from django_celery_beat.models import PeriodicTask
 
 from notifications import selectors, tasks
@@ -115,7 +117,9 @@ def test_the_page_saves_the_emails_and_the_language(client, alice, django_assert
         page = client.get("/notifications/preferences/").content.decode()
     assert 'name="email_receipt"' in page
     assert 'id="id_email_receipt" checked' not in page
-    assert "Your email preferences were saved." in page
+    # Saved in German: the page is German from now on.
+    with translation.override("de"):
+        assert gettext("Your email preferences were saved.") in page
     assert "daily_digest" not in page  # no reviewer emails: no digest to choose
 
 
