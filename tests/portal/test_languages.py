@@ -11,12 +11,13 @@ import re
 import pytest
 from django.conf import settings
 from django.test import Client, RequestFactory
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import get_format
 
 from factories.models import System
 from notifications.models import NotificationPreference
 from portal.middleware import unavailable_response
+from portal.views import server_error
 
 SETLANG = "/i18n/setlang/"
 COOKIE = settings.LANGUAGE_COOKIE_NAME
@@ -81,6 +82,16 @@ def test_the_unavailable_page_is_in_the_browsers_language(db):
     assert response.status_code == 503
     assert '<html lang="de">' in response.content.decode()
     assert "Startseite" in response.content.decode()  # "Home page"
+
+
+def test_the_server_error_page_names_its_language(db):
+    request = RequestFactory().get("/factories/")
+
+    with translation.override("de"):  # as LocaleMiddleware left it
+        response = server_error(request)
+
+    assert response.status_code == 500
+    assert '<html lang="de">' in response.content.decode()
 
 
 # --- The switcher ---------------------------------------------------------------------------------
