@@ -309,3 +309,12 @@ def test_ids_and_years_are_never_grouped(catalogue):
     year = str(timezone.localdate().year)
     assert year in page
     assert f"{year[0]}.{year[1:]}" not in page
+
+
+def test_the_apis_messages_for_people_follow_accept_language(client, db):
+    german = client.get("/api/v1/no-such-thing/", headers={"accept-language": "de"})
+    english = client.get("/api/v1/no-such-thing/")
+
+    assert german.status_code == english.status_code == 404
+    assert german.json() == {"detail": "Nicht gefunden.", "code": "not_found"}
+    assert english.json() == {"detail": "Not found.", "code": "not_found"}
