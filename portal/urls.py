@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
@@ -8,8 +9,8 @@ from . import views
 from .api import api_not_found
 from .languages import set_language
 
-admin.site.site_header = "AI Factory access portal: administration"
-admin.site.site_title = "AI Factory portal admin"
+admin.site.site_header = _("AI Factory access portal: administration")
+admin.site.site_title = _("AI Factory portal admin")
 
 urlpatterns = [
     path("", include("factories.urls")),

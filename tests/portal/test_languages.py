@@ -11,12 +11,13 @@ import re
 import pytest
 from django.conf import settings
 from django.test import Client, RequestFactory
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import get_format
 
 from factories.models import System
 from notifications.models import NotificationPreference
 from portal.middleware import unavailable_response
+from portal.views import server_error
 
 SETLANG = "/i18n/setlang/"
 COOKIE = settings.LANGUAGE_COOKIE_NAME
@@ -83,6 +84,16 @@ def test_the_unavailable_page_is_in_the_browsers_language(db):
     assert "Startseite" in response.content.decode()  # "Home page"
 
 
+def test_the_server_error_page_names_its_language(db):
+    request = RequestFactory().get("/factories/")
+
+    with translation.override("de"):  # as LocaleMiddleware left it
+        response = server_error(request)
+
+    assert response.status_code == 500
+    assert '<html lang="de">' in response.content.decode()
+
+
 # --- The switcher ---------------------------------------------------------------------------------
 
 
@@ -99,7 +110,8 @@ def test_every_page_offers_each_language_named_in_itself(client, catalogue):
     for name in ("English", "Español", "Italiano", "Suomi", "Svenska", "Deutsch", "Français"):
         assert f">{name}</button>" in form
     assert ">Ελληνικά</button>" in form
-    assert 'value="en" lang="en" class="btn btn-link btn-sm p-0 align-baseline fw-bold' in form
+    current = re.findall(r'value="(\w+)"[^>]* aria-current="true"', form)
+    assert current == ["en"]  # the page's language, marked as the current one
     assert "csrfmiddlewaretoken" not in form  # the anonymous page stays the same for everybody
 
 
@@ -298,3 +310,12 @@ def test_ids_and_years_are_never_grouped(catalogue):
     year = str(timezone.localdate().year)
     assert year in page
     assert f"{year[0]}.{year[1:]}" not in page
+
+
+def test_the_apis_messages_for_people_follow_accept_language(client, db):
+    german = client.get("/api/v1/no-such-thing/", headers={"accept-language": "de"})
+    english = client.get("/api/v1/no-such-thing/")
+
+    assert german.status_code == english.status_code == 404
+    assert german.json() == {"detail": "Nicht gefunden.", "code": "not_found"}
+    assert english.json() == {"detail": "Not found.", "code": "not_found"}

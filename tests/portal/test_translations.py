@@ -24,8 +24,9 @@ untranslated_allowed = pytest.mark.skipif(
     reason="PORTAL_ALLOW_UNTRANSLATED=1: the catalogues are still being translated",
 )
 
-# %(name)s, %s, %d, %%: Python's formatting; {name}: str.format and JavaScript-like templates.
-_PERCENT = re.compile(r"%(?:\([^)]+\))?[-#0 +]*\d*(?:\.\d+)?[sdifr%]")
+# %(name)s, %s, %d, %%: Python's formatting (without the space flag: "50 % sure" holds none);
+# {name}: str.format and JavaScript-like templates.
+_PERCENT = re.compile(r"%(?:\([^)]+\))?[-#0+]*\d*(?:\.\d+)?[sdifr%]")
 _BRACES = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
 
 
