@@ -192,6 +192,11 @@ PAGES: dict[str, list[PortalPage]] = {
             "finder with results",
             lambda w: "/finder/?gpu_hours=5000&ai_domain=health",
         ),
+        PortalPage(
+            "finder:finder",
+            "finder refusing a bad input",
+            lambda w: "/finder/?org_type=startup&gpu_hours=-1",
+        ),
         PortalPage("stats:statistics", "statistics", lambda w: "/statistics/"),
         PortalPage(
             "api-docs",

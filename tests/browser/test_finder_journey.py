@@ -12,7 +12,7 @@ from applications.models import Application, ApplicationStatus
 from factories.models import System
 from reviews.models import Assignment, SiteRole
 from reviews.services import assignments as assignment_services
-from tests.browser.test_accessibility import check_pages, sign_in
+from tests.browser.pages import sign_in
 from tests.fixtures.reviews import CAPACITY, REVIEW_VALUES
 from tests.helpers import application_values
 
@@ -81,16 +81,3 @@ def test_a_founder_finds_applies_is_stranded_and_moves_to_the_alternative(
     )
     assignment.refresh_from_db()
     assert assignment.status == Assignment.Status.DONE
-
-
-def test_the_finder_is_accessible(live_server, browser, lumi, modes):
-    check_pages(
-        browser,
-        live_server.url,
-        None,
-        {
-            "finder": "/finder/",
-            "finder, ranked": "/finder/?org_type=startup&gpu_hours=1000&country=BE&accelerator=H1",
-            "finder, refused": "/finder/?org_type=startup&gpu_hours=-1",
-        },
-    )

@@ -1,14 +1,10 @@
 """The translation catalogues (locale/<lang>/LC_MESSAGES/django.po): every language of
 settings.LANGUAGES but English has one, with every string translated (none fuzzy), the same
 placeholders in each translation as in its English text, and a compiled .mo that says the same
-as its .po (the .mo files are committed: `make compilemessages`).
-
-Until the translators have filled the catalogues, `PORTAL_ALLOW_UNTRANSLATED=1` skips the
-completeness checks (only those: the placeholders and the .mo are checked always)."""
+as its .po (the .mo files are committed: `make compilemessages`)."""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -18,11 +14,6 @@ from django.conf import settings
 
 LOCALE = Path(settings.BASE_DIR) / "locale"
 LANGUAGES = [code for code, _ in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
-ALLOW_UNTRANSLATED = os.environ.get("PORTAL_ALLOW_UNTRANSLATED") == "1"
-untranslated_allowed = pytest.mark.skipif(
-    ALLOW_UNTRANSLATED,
-    reason="PORTAL_ALLOW_UNTRANSLATED=1: the catalogues are still being translated",
-)
 
 # %(name)s, %s, %d, %%: Python's formatting (without the space flag: "50 % sure" holds none);
 # {name}: str.format and JavaScript-like templates.
@@ -63,7 +54,6 @@ def test_every_language_has_a_catalogue(language):
     assert _catalogue(language).metadata.get("Language") == language
 
 
-@untranslated_allowed
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_string_is_translated(language):
     po = _catalogue(language)
