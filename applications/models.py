@@ -18,6 +18,7 @@ from applications.call_form_models import (  # noqa: F401  (the call form's mode
     Milestone,
     ResourceLine,
 )
+from applications.choices import AIActRisk, AIDomain, GDPRBasis, Workload
 from factories.models import System
 from organisations.models import Organisation, OrganisationType
 from portal.models import TimeStampedModel
@@ -118,38 +119,6 @@ class Cutoff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.access_mode}: {self.closes_at:%Y-%m-%d %H:%M}"
-
-
-class AIDomain(models.TextChoices):
-    FOUNDATION = "foundation_models", _("Foundation models / LLM")
-    HEALTH = "health", _("Health")
-    MANUFACTURING = "manufacturing", _("Manufacturing")
-    CLIMATE = "climate", _("Climate")
-    CYBERSECURITY = "cybersecurity", _("Cybersecurity")
-    OTHER = "other", _("Other")
-
-
-class Workload(models.TextChoices):
-    TRAINING = "training", _("Training")
-    FINE_TUNING = "fine_tuning", _("Fine-tuning")
-    INFERENCE = "inference", _("Inference")
-
-
-class GDPRBasis(models.TextChoices):
-    CONSENT = "consent", _("Consent (Art. 6(1)(a))")
-    CONTRACT = "contract", _("Contract (Art. 6(1)(b))")
-    LEGAL_OBLIGATION = "legal_obligation", _("Legal obligation (Art. 6(1)(c))")
-    VITAL_INTERESTS = "vital_interests", _("Vital interests (Art. 6(1)(d))")
-    PUBLIC_TASK = "public_task", _("Public task (Art. 6(1)(e))")
-    LEGITIMATE_INTERESTS = "legitimate_interests", _("Legitimate interests (Art. 6(1)(f))")
-
-
-class AIActRisk(models.TextChoices):
-    MINIMAL = "minimal", _("Minimal risk")
-    LIMITED = "limited", _("Limited risk (transparency obligations)")
-    HIGH = "high", _("High risk")
-    GPAI = "gpai", _("General-purpose AI model")
-    PROHIBITED = "prohibited", _("Prohibited practice")
 
 
 class ApplicationStatus(models.TextChoices):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -12,9 +11,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import number_format
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 
-from applications import uploads
+from applications import draft_checks, uploads
 from applications.call_form_models import CALL_FORM_FIELDS
 from applications.models import (
     AccessMode,
@@ -26,7 +25,6 @@ from applications.models import (
     can_transition,
 )
 from applications.rules import next_cutoff, submission_errors
-from organisations.models import Membership
 from portal.tasks import enqueue
 from portal.workdays import add_working_days
 from reviews import tasks as review_tasks
@@ -143,44 +141,11 @@ def applications_transition(
     return events
 
 
-def _check_choices_belong_to_user(user: User, values: dict[str, Any]) -> None:
-    organisation = values.get("organisation")
-    if (
-        organisation is not None
-        and not Membership.objects.filter(user=user, organisation=organisation).exists()
-    ):
-        raise ValidationError(
-            {"organisation": [gettext("You are not a member of this organisation.")]}
-        )
-
-
-def _check_start_date(values: dict[str, Any]) -> None:
-    """A start date at most APPLICATION_START_HORIZON_DAYS ahead (a setting: 366 days)."""
-    start = values.get("start_date")
-    horizon = settings.APPLICATION_START_HORIZON_DAYS
-    latest = timezone.localdate() + timedelta(days=horizon)
-    if start is not None and start > latest:
-        raise ValidationError(
-            {
-                "start_date": [
-                    ngettext(
-                        "The start date may be at most %(days)s day ahead "
-                        "(on %(date)s at the latest).",
-                        "The start date may be at most %(days)s days ahead "
-                        "(on %(date)s at the latest).",
-                        horizon,
-                    )
-                    % {"days": horizon, "date": latest.isoformat()}
-                ]
-            }
-        )
-
-
 def _apply_values(application: Application, values: dict[str, Any]) -> list[str]:
     unknown = set(values) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({f: [gettext("This field cannot be set.")] for f in sorted(unknown)})
-    _check_start_date(values)
+    draft_checks.check_start_date(values)
     changed = []
     for field, value in values.items():
         if getattr(application, field) != value:
@@ -192,7 +157,7 @@ def _apply_values(application: Application, values: dict[str, Any]) -> list[str]
 @transaction.atomic
 def application_create(*, applicant: User, **values: Any) -> Application:
     """A new draft. Incomplete is fine; shapes are still validated."""
-    _check_choices_belong_to_user(applicant, values)
+    draft_checks.check_choices_belong_to_user(applicant, values)
     application = Application(applicant=applicant)
     _apply_values(application, values)
     application.full_clean()
@@ -216,7 +181,7 @@ def application_update(*, application: Application, actor: User, **values: Any) 
             gettext("This application is %(status)s: only drafts can be edited.")
             % {"status": application.get_status_display().lower()}
         )
-    _check_choices_belong_to_user(actor, values)
+    draft_checks.check_choices_belong_to_user(actor, values)
     changed = _apply_values(application, values)
     if not changed:
         return application

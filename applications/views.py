@@ -20,6 +20,12 @@ from django_countries import countries
 
 from applications import call_form, call_form_services, rules, services, uploads
 from applications import selectors as applications_selectors
+from applications.call_form_forms import (
+    ExcludedReviewerFormSet,
+    MilestoneFormSet,
+    ResourceLineFormSet,
+    formset_rows,
+)
 from applications.display import NEXT_STEP_TEXT, NO_VALUE, OTHER_BADGE, STATUS_BADGE, STATUS_LABELS
 from applications.filters import ApplicationFilter
 from applications.forms import (
@@ -27,12 +33,8 @@ from applications.forms import (
     STEP_NAMES,
     STEPS,
     ApplicationStartForm,
-    ExcludedReviewerFormSet,
-    MilestoneFormSet,
-    ResourceLineFormSet,
     StepForm,
     TeamMemberFormSet,
-    formset_rows,
 )
 from applications.models import Application
 from organisations import selectors as organisations_selectors

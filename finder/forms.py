@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from applications.models import Workload
+from applications.choices import Workload
 from factories.models import System
 from finder import ranking
 from organisations.models import OrganisationType

@@ -268,6 +268,16 @@ else:
         }
     }
 
+# The page chrome's fragments (base.html: the navigation), the same for every user with the same
+# language and roles and changed only by a deployment (which restarts the processes): kept in
+# each process's memory, keyed by what they show.
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "fragments",
+    "TIMEOUT": None,
+    "OPTIONS": {"MAX_ENTRIES": 1000},
+}
+
 # --- Celery ---------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL

@@ -30,7 +30,8 @@ def dead_cache(settings):
                 "SOCKET_TIMEOUT": 0.2,
                 "IGNORE_EXCEPTIONS": True,
             },
-        }
+        },
+        "fragments": settings.CACHES["fragments"],  # in each process's memory: no outage
     }
     # Changing CACHES makes Django drop its cache connections (a setting_changed receiver).
     yield caches["default"]

@@ -11,6 +11,7 @@ from django_countries.fields import CountryField
 
 import accounts.forms
 import allocations.forms
+import applications.call_form_forms
 import applications.forms
 import finder.forms
 import notifications.forms
@@ -55,6 +56,7 @@ def form_classes():
         accounts.forms,
         allocations.forms,
         applications.forms,
+        applications.call_form_forms,
         finder.forms,
         notifications.forms,
         organisations.forms,
