@@ -226,6 +226,17 @@ if DATABASE_URL:
             "DATABASE_SESSION_OPTIONS",
             "-c max_parallel_workers_per_gather=0 -c random_page_cost=1.1",
         )
+        # Prepared statements: the parameters travel apart from the SQL (server-side binding),
+        # so a list's query is the same text for every user, and psycopg prepares it on a
+        # connection after it ran there `DATABASE_PREPARE_THRESHOLD` times; PostgreSQL then
+        # plans it once instead of on every request (the reviewer desk's page query: 1.5 ms of
+        # planning for 0.3 ms of execution). Set it to 0 ("off") behind a pooler in transaction
+        # mode without prepared-statement support (PgBouncer < 1.21): Django's default then,
+        # client-side binding, no prepared statements.
+        _prepare_threshold = env_int("DATABASE_PREPARE_THRESHOLD", 5)
+        if _prepare_threshold > 0:
+            _db["OPTIONS"]["server_side_binding"] = True
+            _db["OPTIONS"]["prepare_threshold"] = _prepare_threshold
         _db.setdefault("TEST", {})["NAME"] = env_str("DATABASE_TEST_NAME") or None
 else:
     (BASE_DIR / "var").mkdir(exist_ok=True)

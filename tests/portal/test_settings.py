@@ -27,6 +27,8 @@ print(json.dumps({
     "ALLOWED_HOSTS": settings.ALLOWED_HOSTS,
     "ENGINE": db["ENGINE"],
     "POOL": db.get("OPTIONS", {}).get("pool"),
+    "SERVER_SIDE_BINDING": db.get("OPTIONS", {}).get("server_side_binding"),
+    "PREPARE_THRESHOLD": db.get("OPTIONS", {}).get("prepare_threshold"),
     "CONN_MAX_AGE": db.get("CONN_MAX_AGE"),
     "CONN_HEALTH_CHECKS": db.get("CONN_HEALTH_CHECKS"),
     "CACHE": settings.CACHES["default"]["BACKEND"],
