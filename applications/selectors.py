@@ -12,8 +12,9 @@ from django.db.models import F, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
 from applications.models import AccessMode, Application, ApplicationEvent
+from organisations.models import Organisation
 from portal.permissions import visible_to_applicant
-from portal.querysets import built_once
+from portal.querysets import built_once, looked_up
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -73,7 +74,7 @@ def _applicant_rows() -> QuerySet:
         "applicant_id",
         "gpu_hours",
         "expected_decision_by",
-        organisation_name=F("organisation__legal_name"),
+        organisation_name=looked_up(Organisation, "legal_name", by="organisation_id"),
         mode_name=F("access_mode__short_name"),
         system_name=F("system__name"),
         factory_short_name=F("system__factory__short_name"),

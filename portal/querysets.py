@@ -13,9 +13,19 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.db.models import QuerySet
+from django.db.models import Model, OuterRef, QuerySet, Subquery
 
 Q = TypeVar("Q", bound=QuerySet[Any])
+
+
+def looked_up(model: type[Model], field: str, *, by: str) -> Subquery:
+    """`field` of the one row of `model` whose primary key is the outer row's `by`, as a
+    column of a list's rows. PostgreSQL evaluates such a column after the ORDER BY and LIMIT:
+    it looks up the page's 25 rows, where a join with a misjudged row count hashes the whole
+    table first (the site list at 100,000 applications read all 20,000 organisations: 4.4 ms
+    of its 4.7)."""
+    rows = model._default_manager.filter(pk=OuterRef(by))
+    return Subquery(rows.order_by().values(field))
 
 
 def built_once(build: Callable[[], Q]) -> Callable[[], Q]:

@@ -14,9 +14,9 @@ from django.shortcuts import get_object_or_404
 
 from applications.models import OPEN_STATUSES, Application, ApplicationEvent, ApplicationStatus
 from factories.models import System
-from organisations.models import Membership
+from organisations.models import Membership, Organisation
 from portal.permissions import visible_to_reviewer
-from portal.querysets import built_once
+from portal.querysets import built_once, looked_up
 from reviews.models import Assignment, ConflictOfInterest, SiteRole
 from reviews.routing import Candidate
 
@@ -190,7 +190,7 @@ def _reviewer_rows() -> QuerySet:
         "due_by",
         "application_id",
         title=F("application__title"),
-        organisation_name=F("application__organisation__legal_name"),
+        organisation_name=looked_up(Organisation, "legal_name", by="application__organisation_id"),
         mode_name=F("application__access_mode__short_name"),
         factory_short_name=F("application__system__factory__short_name"),
         factory_name=F("application__system__factory__name"),
@@ -216,7 +216,7 @@ def _site_rows() -> QuerySet:
             "status",
             "gpu_hours",
             "expected_decision_by",
-            organisation_name=F("organisation__legal_name"),
+            organisation_name=looked_up(Organisation, "legal_name", by="organisation_id"),
             mode_name=F("access_mode__short_name"),
             system_name=F("system__name"),
         )
