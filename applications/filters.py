@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import OPEN_STATUSES, Application, ApplicationStatus
+from portal.lists import ListFilterSet
 
 OPEN = "open"
 SEARCH_MAX_LENGTH = 100
@@ -30,13 +31,14 @@ def search(queryset: QuerySet, prefix: str, value: str) -> QuerySet:
     return queryset.filter(match)
 
 
-class ApplicationFilter(django_filters.FilterSet):
+class ApplicationFilter(ListFilterSet):
     mode = django_filters.CharFilter(
         field_name="access_mode__slug", label=_("Access mode"), max_length=60
     )
     status = django_filters.ChoiceFilter(
         choices=[(OPEN, _("Open (undecided)")), *ApplicationStatus.choices],
         method="filter_status",
+        label=_("Status"),
         empty_label=_("Any"),
     )
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue only"))
@@ -48,9 +50,13 @@ class ApplicationFilter(django_filters.FilterSet):
     )
     ordering = django_filters.OrderingFilter(
         fields=(("expected_decision_by", "due"), ("updated_at", "updated")),
+        # Labels for both directions: django-filter's own "(descending)" is translated once,
+        # when this module is imported, so it would stay English in every language.
         field_labels={
             "expected_decision_by": _("Decision due"),
+            "-due": _("Decision due (latest first)"),
             "updated_at": _("Last change"),
+            "-updated": _("Last change (newest first)"),
         },
     )
 

@@ -155,6 +155,13 @@ def can_transition(from_status: str, to_status: str) -> bool:
     return to_status in TRANSITIONS.get(from_status, frozenset())
 
 
+def untitled_format() -> str:
+    """What an application without a title is called, with `%(number)s` for its number: in its
+    pages (`str()`) and in every list's rows (formatted once a page, filled in per row)."""
+    # Translators: an application without a title; %(number)s is its number.
+    return gettext("Untitled application #%(number)s")
+
+
 class Application(CallFormAnswers, TimeStampedModel):
     Status = ApplicationStatus
 
@@ -260,7 +267,7 @@ class Application(CallFormAnswers, TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return self.title or gettext("Untitled application #%(number)s") % {"number": self.pk}
+        return self.title or untitled_format() % {"number": self.pk}
 
     def get_absolute_url(self) -> str:
         return reverse("applications:application-detail", kwargs={"pk": self.pk})

@@ -36,7 +36,7 @@ from applications.forms import (
     StepForm,
     TeamMemberFormSet,
 )
-from applications.models import Application
+from applications.models import Application, untitled_format
 from organisations import selectors as organisations_selectors
 from organisations.models import Membership, OrganisationType
 from portal.forms import add_service_errors
@@ -72,8 +72,7 @@ FOR_ORGANISATION = '<div class="small text-body-secondary">{}</div>'
 def _dashboard_rows(rows: list[dict[str, Any]], user_id: int) -> list[dict[str, Any]]:
     """What each row of the dashboard shows, computed once here: per-row template logic is
     what makes a list slow."""
-    # Translators: a list's row for an application without a title; %(number)s is its number.
-    untitled = gettext("Untitled application #%(number)s")
+    untitled = untitled_format()
     # Translators: under an application's title in a list: the organisation it is for.
     for_organisation = gettext("for %(organisation)s")
     statuses, next_steps = STATUS_LABELS.current(), NEXT_STEP_TEXT.current()

@@ -7,6 +7,7 @@ and rendering Django's widgets costs a template per widget."""
 
 from __future__ import annotations
 
+import copy
 import functools
 import html
 from collections.abc import Iterable
@@ -40,6 +41,24 @@ def row_url(name: str, pk: int, *rest: str) -> str:
     """`reverse(name, args=[pk, *rest])` for a list's rows: the URL is reversed once a process
     (for the script prefix in use) and the row's id put in."""
     return _url_format(name, rest, get_script_prefix()).format(pk)
+
+
+class ListFilterSet(django_filters.FilterSet):
+    """A FilterSet whose form class is built once a process and language. django-filter builds
+    a new form class for every request, from the filters' fields; a list's filters do not depend
+    on the request (no choices read from the database for a user), only on the language (a label
+    django-filter derives from a model field is translated when the field is made). Each form
+    still gets its own copy of the fields, as with any Django form."""
+
+    @classmethod
+    @functools.cache
+    def _form_class(cls, language: str | None) -> type[forms.Form]:
+        filters = copy.deepcopy(cls.base_filters)  # the class's own filters keep no field
+        fields = {name: filter_.field for name, filter_ in filters.items()}
+        return type(f"{cls.__name__}Form", (cls._meta.form,), fields)
+
+    def get_form_class(self) -> type[forms.Form]:
+        return self._form_class(get_language())
 
 
 @functools.lru_cache(maxsize=4096)

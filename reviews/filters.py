@@ -13,12 +13,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from applications.filters import SEARCH_MAX_LENGTH, search
+from portal.lists import ListFilterSet
 from reviews.models import Assignment
 
 OPEN = "open"
 
 
-class AssignmentFilter(django_filters.FilterSet):
+class AssignmentFilter(ListFilterSet):
     mode = django_filters.CharFilter(
         field_name="application__access_mode__slug", label=_("Access mode"), max_length=60
     )
@@ -28,6 +29,7 @@ class AssignmentFilter(django_filters.FilterSet):
             *Assignment.Status.choices,
         ],
         method="filter_status",
+        label=_("Status"),
         empty_label=_("Any"),
     )
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue only"))
@@ -38,7 +40,8 @@ class AssignmentFilter(django_filters.FilterSet):
         method="filter_search", label=_("Search"), max_length=SEARCH_MAX_LENGTH
     )
     ordering = django_filters.OrderingFilter(
-        fields=(("due_by", "due"),), field_labels={"due_by": "Due"}
+        fields=(("due_by", "due"),),
+        field_labels={"due_by": _("Due"), "-due": _("Due (latest first)")},
     )
 
     class Meta:

@@ -23,7 +23,7 @@ from allocations import selectors as allocations_selectors
 from applications import uploads
 from applications.display import NO_VALUE, OTHER_BADGE, STATUS_BADGE, STATUS_LABELS, PerLanguage
 from applications.filters import ApplicationFilter
-from applications.models import OPEN_STATUSES, Application, ApplicationStatus
+from applications.models import OPEN_STATUSES, Application, ApplicationStatus, untitled_format
 from factories.models import AIFactory
 from portal import permissions
 from portal.decorators import approver_or_staff_required, approver_required, reviewer_required
@@ -41,11 +41,6 @@ from reviews.services import decisions as decision_services
 # Translated once per language, not once per row (the lists are speed-critical).
 ASSIGNMENT_STATUS_LABELS = PerLanguage(lambda: dict(Assignment.Status.choices))
 ASSIGNMENT_KIND_LABELS = PerLanguage(lambda: dict(Assignment.Kind.choices))
-
-
-def _untitled() -> str:
-    # Translators: a list's row for an application without a title; %(number)s is its number.
-    return gettext("Untitled application #%(number)s")
 
 
 def _overdue() -> SafeString:
@@ -69,7 +64,7 @@ OVERDUE = ' <span class="badge text-bg-danger">{}</span>'
 
 def _desk_rows(rows: list[dict[str, Any]], today: date) -> list[dict[str, Any]]:
     """What each row of the desk shows, computed once here."""
-    untitled, overdue = _untitled(), _overdue()
+    untitled, overdue = untitled_format(), _overdue()
     kinds, statuses = ASSIGNMENT_KIND_LABELS.current(), ASSIGNMENT_STATUS_LABELS.current()
     shown = []
     for row in rows:
@@ -114,7 +109,7 @@ def desk(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 def _site_rows(rows: list[dict[str, Any]], today: date) -> list[dict[str, Any]]:
     """What each row of the site's list shows, computed once here."""
-    untitled, overdue, statuses = _untitled(), _overdue(), STATUS_LABELS.current()
+    untitled, overdue, statuses = untitled_format(), _overdue(), STATUS_LABELS.current()
     shown = []
     for row in rows:
         status, due = row["status"], row["expected_decision_by"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from applications.models import Application, ApplicationStatus
@@ -152,3 +153,36 @@ def test_the_assignment_api_filters_like_the_desk(client, alice, site_x):
 
     assert [row["application"] for row in body["results"]] == [applications[1].pk]
     assert bad.status_code == 400
+
+
+def test_the_filters_read_in_each_language_one_request_after_another(client, alice):
+    # The filter form's class is built once a process and language (portal.lists.ListFilterSet):
+    # no label may stay in the language of the first request, nor in English.
+    login(client, alice)
+
+    def texts(language: str) -> tuple[str, str]:
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        response = client.get("/applications/")
+        fields = {field.name: field for field in response.context["filters"]}
+        return fields["status"].label, str(fields["ordering"].options)
+
+    french, english, french_again, german = (texts(lang) for lang in ("fr", "en", "fr", "de"))
+
+    assert french == french_again
+    assert french[0] == "Statut" and english[0] == "Status"
+    assert "Décision attendue (la plus tardive d\N{RIGHT SINGLE QUOTATION MARK}abord)" in french[1]
+    assert "Decision due (latest first)" in english[1]
+    assert "Entscheidung fällig (späteste zuerst)" in german[1]
+    assert "descending" not in french[1] + german[1]
+
+
+def test_the_desk_sorts_in_the_users_language(client, site_x):
+    login(client, site_x.technical[0])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+
+    response = client.get("/review/")
+
+    fields = {field.name: field for field in response.context["filters"]}
+    assert fields["status"].label == "Statut"
+    options = str(fields["ordering"].options)
+    assert "Échéance (la plus tardive d\N{RIGHT SINGLE QUOTATION MARK}abord)" in options
