@@ -160,7 +160,7 @@ def application_create(*, applicant: User, **values: Any) -> Application:
     draft_checks.check_choices_belong_to_user(applicant, values)
     application = Application(applicant=applicant)
     _apply_values(application, values)
-    application.full_clean()
+    application.full_clean(validate_constraints=False)  # see application_update
     application.save()
     event_record(
         application,
@@ -185,7 +185,10 @@ def application_update(*, application: Application, actor: User, **values: Any) 
     changed = _apply_values(application, values)
     if not changed:
         return application
-    application.full_clean()
+    # The fields' own checks; not the table's constraints, which are about submitted
+    # applications (a draft meets them all) and stay enforced by the database: checking them
+    # here cost three queries in savepoints on every draft save.
+    application.full_clean(validate_constraints=False)
     application.save()
     event_record(
         application,
@@ -301,7 +304,13 @@ def application_submit(*, application: Application, actor: User) -> Application:
     submitted and returns it unchanged: still one submission and one event.
     """
     with transaction.atomic():
-        application = Application.objects.select_for_update().get(pk=application.pk)
+        # Locked, with what the rules and the receipt read (only the application's row is
+        # locked: `of`).
+        application = (
+            Application.objects.select_for_update(of=("self",))
+            .select_related("organisation", "access_mode", "system__factory", "applicant")
+            .get(pk=application.pk)
+        )
         if application.status != ApplicationStatus.DRAFT:
             if application.submitted_at is not None and application.status != "withdrawn":
                 return application

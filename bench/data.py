@@ -119,6 +119,7 @@ RUSH_DOMAIN = "rush.bench.example.org"
 RUSH_APPLICANT_DOMAIN = f"applicants.{RUSH_DOMAIN}"
 RUSH_REVIEWER_DOMAIN = f"reviewers.{RUSH_DOMAIN}"
 RUSH_SITE, RUSH_SYSTEM, RUSH_MODE = "l-aif", "meluxina", "fast-lane"
+RUSH_CAPACITY = 100_000_000  # GPU-hours a year: more than a rush's submissions ask for
 
 
 def note(text: str) -> None:
@@ -538,6 +539,11 @@ def rush_prepare(args: argparse.Namespace) -> dict:
         raise SystemExit(f"{RUSH_SYSTEM} must be operational and offer {RUSH_MODE} for the rush")
     applicants, reviewers = [], []
     with transaction.atomic():
+        # No system publishes what it can award (shared/reference): its site's admin enters it,
+        # and the portal refuses submissions to a system without one.
+        if system.allocatable_gpu_hours_per_year is None:
+            system.allocatable_gpu_hours_per_year = RUSH_CAPACITY
+            system.save(update_fields=["allocatable_gpu_hours_per_year"])
         for n in range(1, args.applicants + 1):
             user = person(f"applicant{n:03d}@{RUSH_APPLICANT_DOMAIN}", "Rush", f"Applicant {n:03d}")
             org = represented_organisation(user, f"Rush Applicant {n:03d} AG", "large_industry")
@@ -556,6 +562,12 @@ def rush_prepare(args: argparse.Namespace) -> dict:
             with_totp(user)
             staff.append(user.pk)
             reviewers.append({"email": user.email, **credentials(user)})
+        # The site's approver: without an active one, the portal refuses a submission there
+        # (nobody could decide it).
+        approver = person(f"approver@{RUSH_REVIEWER_DOMAIN}", "Rush", "Approver")
+        SiteRole.objects.update_or_create(
+            user=approver, factory=site, role=SiteRole.Role.APPROVER, defaults={"is_active": True}
+        )
         # Only the rush's reviewers review at the rush's site (earlier runs with more stay, off).
         SiteRole.objects.filter(
             factory=site, role__in=[SiteRole.Role.TECHNICAL, SiteRole.Role.SCIENTIFIC]

@@ -80,3 +80,44 @@ def test_it_lists_applications_in_the_api_in_constant_queries(
     assert body["count"] == many
     assert len(body["results"]) == many
     assert {r["system"] for r in body["results"]} >= {"lumi", "leonardo"}
+
+
+# Saving a draft over the API: the session and the user, the draft (readable by its owner), the
+# draft again, locked, and its references checked (applicant, organisation, access mode,
+# system), the UPDATE and its `edited` event, then the answer's reads (the organisations Alice
+# represents, the application, its timeline, team, attachments, resource lines, milestones and
+# excluded reviewers), and the SAVEPOINT and RELEASE of its two atomic blocks (a test runs in a
+# transaction). The table's constraints are about submitted applications and are left to the
+# database: checking them cost three more queries, each in a savepoint, on every save.
+DRAFT_SAVE_QUERIES = SESSION_QUERIES + USER_QUERIES + 20
+
+
+def test_saving_a_draft_costs_a_fixed_number_of_queries(
+    client, alice, draft, django_assert_num_queries
+):
+    client.force_login(alice)
+    with django_assert_num_queries(DRAFT_SAVE_QUERIES):
+        response = client.patch(
+            f"/api/v1/applications/{draft.pk}/",
+            {"title": "A better title"},
+            content_type="application/json",
+        )
+    assert response.status_code == 200, response.content
+    draft.refresh_from_db()
+    assert draft.title == "A better title"
+
+
+# Submitting reads the draft once locked, with its organisation, access mode, system, site and
+# applicant (what the rules and the receipt read): they are not loaded one by one.
+SUBMIT_QUERIES = SESSION_QUERIES + USER_QUERIES + 28
+
+
+def test_submitting_costs_a_fixed_number_of_queries(
+    client, alice, draft, django_assert_num_queries
+):
+    client.force_login(alice)
+    with django_assert_num_queries(SUBMIT_QUERIES):
+        response = client.post(f"/api/v1/applications/{draft.pk}/submit/")
+    assert response.status_code == 200, response.content
+    draft.refresh_from_db()
+    assert draft.status == "submitted"
