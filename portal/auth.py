@@ -1,7 +1,8 @@
 """Who is signing in, read once a request: the session's user and the API token's user come with
-what every request asks of them (whether they hold a site role, whether they set up TOTP), in
-the one query that loads them. `portal.permissions` and `accounts.selectors` use these flags when
-they are there and ask the database when they are not (a user loaded elsewhere).
+what every request asks of them (whether they hold a site role, whether they approve at a site,
+whether they set up TOTP), in the one query that loads them. `portal.permissions` and
+`accounts.selectors` use these flags when they are there and ask the database when they are not
+(a user loaded elsewhere).
 
 The session backend is allauth's (email or username, and password); only `get_user` differs.
 The token class is DRF's; it looks the token up once a request, shared with the MFA middleware,
@@ -34,10 +35,15 @@ TOKEN_KEY = re.compile(r"[0-9a-f]{40}")  # DRF's keys; anything else is not look
 
 @built_once
 def users_with_access_flags() -> QuerySet[User]:
-    """Users with `portal_has_site_role` and `portal_has_totp` read in the same query (built
-    once a process, `portal.querysets`)."""
+    """Users with `portal_has_site_role`, `portal_is_approver` and `portal_has_totp` read in the
+    same query (built once a process, `portal.querysets`)."""
     return get_user_model().objects.annotate(
         portal_has_site_role=Exists(SiteRole.objects.filter(user=OuterRef("pk"), is_active=True)),
+        portal_is_approver=Exists(
+            SiteRole.objects.filter(
+                user=OuterRef("pk"), is_active=True, role=SiteRole.Role.APPROVER
+            )
+        ),
         portal_has_totp=Exists(
             Authenticator.objects.filter(user=OuterRef("pk"), type=Authenticator.Type.TOTP)
         ),

@@ -81,12 +81,10 @@ def navigation(request: HttpRequest) -> dict[str, object]:
 
 
 def roles(request: HttpRequest) -> dict[str, object]:
-    """`is_reviewer` and `is_approver`, computed only when a template asks (one query, shared
-    with the rest of the request)."""
+    """`is_reviewer` and `is_approver`, computed only when a template asks (from the flags the
+    signed-in user is loaded with: no query)."""
     user = getattr(request, "user", None)
     return {
         "is_reviewer": SimpleLazyObject(lambda: bool(user and permissions.has_site_role(user))),
-        "is_approver": SimpleLazyObject(
-            lambda: bool(user and permissions.approver_factory_ids(user))
-        ),
+        "is_approver": SimpleLazyObject(lambda: bool(user and permissions.is_an_approver(user))),
     }

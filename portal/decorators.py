@@ -45,7 +45,7 @@ def _is_staff(user: User) -> bool:
 
 
 def _is_approver(user: User) -> bool:
-    return bool(permissions.approver_factory_ids(user))
+    return permissions.is_an_approver(user)
 
 
 def _is_approver_or_staff(user: User) -> bool:

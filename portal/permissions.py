@@ -48,6 +48,17 @@ def has_site_role(user: User | AnonymousUser) -> bool:
     return bool(_roles(cast("User", user)))
 
 
+def is_an_approver(user: User | AnonymousUser) -> bool:
+    """Whether the user approves at some site (the flag the signed-in user is loaded with,
+    `portal.auth`; else their roles): for pages that only need a yes or no."""
+    if not user.is_authenticated:
+        return False
+    flag = getattr(user, "portal_is_approver", None)
+    if flag is not None and getattr(user, "_portal_site_roles", None) is None:
+        return bool(flag)
+    return bool(approver_factory_ids(user))
+
+
 def approver_factory_ids(user: User | AnonymousUser) -> list[int]:
     """The factories at which the user is an active site approver."""
     if not has_site_role(user):

@@ -102,7 +102,7 @@ def desk(request: AuthenticatedHttpRequest) -> HttpResponse:
             "page": page,
             "rows": html_rows(DESK_ROW, shown),
             "filters": filters,
-            "is_site_approver": bool(permissions.approver_factory_ids(request.user)),
+            "is_site_approver": permissions.is_an_approver(request.user),
         },
     )
 

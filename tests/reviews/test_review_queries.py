@@ -12,11 +12,11 @@ from tests.queries import SESSION_QUERIES, SITE_ROLE_QUERIES, USER_QUERIES
 
 pytestmark = pytest.mark.django_db
 
-# Each: the session, the user (with the flags the MFA check reads), their site roles where the
-# page needs the sites they approve for (the navigation and the desk's link share them), then
-# the page's own reads: a COUNT and a page of 25 rows (the allocations read the represented
-# organisations first).
-DESK_QUERIES = SESSION_QUERIES + USER_QUERIES + SITE_ROLE_QUERIES + 2
+# Each: the session, the user (with the flags the MFA check, the navigation and the desk's link
+# to the site's list read: whether they hold a site role, whether they approve somewhere), their
+# site roles where the page needs the sites they approve for, then the page's own reads: a COUNT
+# and a page of 25 rows (the allocations read the represented organisations first).
+DESK_QUERIES = SESSION_QUERIES + USER_QUERIES + 2
 APPROVER_DESK_QUERIES = SESSION_QUERIES + USER_QUERIES + SITE_ROLE_QUERIES + 2
 ASSIGNMENT_API_QUERIES = SESSION_QUERIES + USER_QUERIES + 2
 ALLOCATION_API_QUERIES = SESSION_QUERIES + USER_QUERIES + SITE_ROLE_QUERIES + 3
