@@ -49,6 +49,8 @@ class ApplicationFilter(ListFilterSet):
         method="filter_search", label=_("Search"), max_length=SEARCH_MAX_LENGTH
     )
     ordering = django_filters.OrderingFilter(
+        # Our own label: django-filter's "Ordering" has no Finnish or Swedish translation.
+        label=_("Sort by"),
         fields=(("expected_decision_by", "due"), ("updated_at", "updated")),
         # Labels for both directions: django-filter's own "(descending)" is translated once,
         # when this module is imported, so it would stay English in every language.

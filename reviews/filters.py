@@ -40,6 +40,7 @@ class AssignmentFilter(ListFilterSet):
         method="filter_search", label=_("Search"), max_length=SEARCH_MAX_LENGTH
     )
     ordering = django_filters.OrderingFilter(
+        label=_("Sort by"),
         fields=(("due_by", "due"),),
         field_labels={"due_by": _("Due"), "-due": _("Due (latest first)")},
     )

@@ -176,6 +176,21 @@ def test_the_filters_read_in_each_language_one_request_after_another(client, ali
     assert "descending" not in french[1] + german[1]
 
 
+@pytest.mark.parametrize(
+    ("language", "label"),
+    [("en", "Sort by"), ("fi", "Järjestys"), ("sv", "Sortera efter"), ("de", "Sortieren nach")],
+)
+def test_the_sort_field_is_named_in_every_language(client, alice, language, label):
+    # django-filter's own "Ordering" has no Finnish or Swedish translation: the portal names it.
+    login(client, alice)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+
+    response = client.get("/applications/")
+
+    fields = {field.name: field for field in response.context["filters"]}
+    assert fields["ordering"].label == label
+
+
 def test_the_desk_sorts_in_the_users_language(client, site_x):
     login(client, site_x.technical[0])
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
